@@ -1,0 +1,20 @@
+# SPDX-License-Identifier: MIT OR GPL-2.0
+# Unit tests: every tests/unit/test_*.c is one program, built twice:
+# against the release core and against the ASan+UBSan core.
+
+UNIT_SRCS	:= $(sort $(wildcard tests/unit/test_*.c))
+UNIT_HELPERS	:= $(filter-out tests/unit/test_%,$(wildcard tests/unit/*.c)) $(wildcard tests/common/*.c) $(UNIT_EXTRA)
+UNIT_REL_BINS	:= $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/rel/tests/%)
+UNIT_SAN_BINS	:= $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/san/tests/%)
+
+all: $(UNIT_REL_BINS) $(UNIT_SAN_BINS)
+
+$(BUILD)/rel/tests/%: tests/unit/%.c $(UNIT_HELPERS:%.c=$(BUILD)/rel/%.o) $(CORE_REL_LIB)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) -Itests/unit -Itests/common -DSPEX_SRCDIR=\"$(CURDIR)\" $(CFLAGS) -Wno-missing-field-initializers $(DEPFLAGS) $^ -o $@ -lm
+
+$(BUILD)/san/tests/%: tests/unit/%.c $(UNIT_HELPERS:%.c=$(BUILD)/san/%.o) $(CORE_SAN_LIB)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) -Itests/unit -Itests/common -DSPEX_SRCDIR=\"$(CURDIR)\" $(CFLAGS) -Wno-missing-field-initializers $(SAN_CFLAGS) $(DEPFLAGS) $^ -o $@ -lm
+
+CHECK_SUITES	+= unit
