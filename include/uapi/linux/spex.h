@@ -1,0 +1,502 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * spex: split-computing inference for predefined-sparse networks.
+ *
+ * This header is the single contract between the kernel module, libspex,
+ * the tools and the bpf programs. It holds:
+ *   - the .spx model format (all fields little-endian; see
+ *     Documentation/model-format.rst),
+ *   - the status codes every loader and job reports,
+ *   - the job result,
+ *   - the /dev/spex ioctl and io_uring uring_cmd ABI.
+ *
+ * Rules for changing it: never reorder or resize a field; new fields take
+ * the place of reserved ones, which must be zero until then; new
+ * behaviour is announced with a feature bit.
+ */
+#ifndef _UAPI_LINUX_SPEX_H
+#define _UAPI_LINUX_SPEX_H
+
+#include <linux/types.h>
+
+/* ------------------------------------------------------------------ */
+/* The .spx model format                                              */
+/* ------------------------------------------------------------------ */
+
+#define SPX_MAGIC		0x31585053u	/* "SPX1" read as __le32 */
+#define SPX_VERSION_MAJOR	1
+#define SPX_VERSION_MINOR	0
+#define SPX_ALIGN		16	/* every section and data array */
+
+/* Hard limits of the format; a file beyond them is rejected. */
+#define SPX_MAX_SECTIONS	16
+#define SPX_MAX_LAYERS		64
+#define SPX_MAX_EXITS		8
+#define SPX_MAX_CLASSES		1024
+#define SPX_MAX_DIM		65536	/* any single dimension */
+#define SPX_MAX_KERNEL		15	/* conv/pool window side */
+#define SPX_NAME_LEN		32
+#define SPX_HASH_LEN		32
+
+struct spx_file_header {
+	__le32 magic;			/* SPX_MAGIC */
+	__le16 version_major;		/* readers reject another major */
+	__le16 version_minor;		/* readers accept any minor */
+	__le32 header_size;		/* sizeof(struct spx_file_header) */
+	__le32 file_size;		/* whole file, header included */
+	__le32 section_count;		/* 1 .. SPX_MAX_SECTIONS */
+	__le32 section_offset;		/* of the section table */
+	__le32 flags;			/* none defined: must be 0 */
+	__le32 crc32;			/* CRC-32 (IEEE) of the file, this field as 0 */
+	__le32 reserved[8];		/* must be 0 */
+};					/* 64 bytes */
+
+enum spx_section_type {
+	SPX_SEC_META	= 1,	/* struct spx_meta, exactly one */
+	SPX_SEC_LAYERS	= 2,	/* struct spx_layer[meta.n_layers] */
+	SPX_SEC_EXITS	= 3,	/* struct spx_exit[meta.n_exits]; absent if 0 */
+	SPX_SEC_DATA	= 4,	/* arrays referenced by offset from its start */
+};
+/* Sections with this bit may be skipped by readers that do not know them. */
+#define SPX_SEC_OPTIONAL	0x80000000u
+
+struct spx_section {
+	__le32 type;			/* enum spx_section_type */
+	__le32 offset;			/* from the file start, SPX_ALIGN aligned */
+	__le32 size;			/* bytes */
+	__le32 reserved;		/* must be 0 */
+};					/* 16 bytes */
+
+enum spx_role {
+	SPX_ROLE_FULL	= 0,	/* whole network: last layer gives the logits */
+	SPX_ROLE_HEAD	= 1,	/* edge half: last layer output is the bottleneck */
+	SPX_ROLE_TAIL	= 2,	/* server half: input is the bottleneck */
+};
+
+enum spx_dtype {
+	SPX_DTYPE_INT8	= 0,	/* int8 weights/activations, int32 accumulation */
+	SPX_DTYPE_F32	= 1,	/* userspace and training only */
+};
+
+/* An affine int8 quantization: real = scale * (q - zero_point). */
+struct spx_qparam {
+	__le32 scale_bits;		/* IEEE-754 binary32 bits of scale */
+	__le32 zero_point;		/* as __s32, in [-128, 127] */
+};
+
+struct spx_meta {
+	char name[SPX_NAME_LEN];	/* NUL-padded, at least one NUL */
+	__u8 content_hash[SPX_HASH_LEN];/* SHA-256 naming the trained network;
+					 * equal in its head and its tail */
+	__le32 role;			/* enum spx_role */
+	__le32 dtype;			/* enum spx_dtype */
+	__le32 in_c, in_h, in_w;	/* input tensor, CHW */
+	__le32 n_classes;		/* width of every classifier output */
+	__le32 n_layers;		/* entries in SPX_SEC_LAYERS */
+	__le32 n_main;			/* layers[0 .. n_main) are the main path */
+	__le32 n_exits;			/* entries in SPX_SEC_EXITS */
+	struct spx_qparam input_q;	/* int8: how inputs are quantized */
+	__le32 final_lut_offset;	/* int8 FULL/TAIL: exp LUT (see spx_exit) */
+	__le32 final_logit_scale_q16;	/* int8 FULL/TAIL: logit scale, Q16.16 */
+	__le32 reserved[9];		/* must be 0 */
+};					/* 152 bytes */
+
+enum spx_layer_type {
+	SPX_LAYER_FC		= 1,	/* fixed in-degree fully-connected */
+	SPX_LAYER_CONV2D	= 2,	/* channel in-degree + kernel mask */
+	SPX_LAYER_MAXPOOL	= 3,
+	SPX_LAYER_AVGPOOL	= 4,
+	SPX_LAYER_RELU		= 5,
+	SPX_LAYER_FLATTEN	= 6,
+};
+
+/* spx_layer.flags */
+#define SPX_LF_RELU		0x0001	/* FC/conv: ReLU fused on the output */
+
+enum spx_pattern_type {
+	SPX_PAT_DENSE	= 0,	/* in_degree must equal the fan-in */
+	SPX_PAT_RANDOM	= 1,	/* structured random: exact in/out degree */
+	SPX_PAT_CF1	= 2,	/* clash-free type 1: one start per sweep */
+	SPX_PAT_CF2	= 3,	/* clash-free type 2: a start per sweep and bank */
+	SPX_PAT_CF3	= 4,	/* clash-free type 3: a start per bank */
+};
+
+enum spx_starts_mode {
+	SPX_STARTS_ZERO		= 0,	/* every start address is 0 */
+	SPX_STARTS_SEED		= 1,	/* drawn from pattern.seed */
+	SPX_STARTS_EXPLICIT	= 2,	/* __le32 array at starts_offset */
+};
+
+/*
+ * A predefined-sparse junction from p = fan-in left neurons to the layer's
+ * outputs, with in-degree d_in (spx_layer.in_degree) and out-degree
+ * d_out = n_out * d_in / p. For conv layers the junction is between
+ * channels. Nothing per edge is stored: the edges are regenerated from
+ * these few numbers at load time.
+ *
+ * Clash-free (Dey et al. 2019): z banks; left neuron l is in bank l % z at
+ * address l / z. Edge k lies in sweep k / p at position j = k % p and reads
+ * left neuron t[j] * z + v[j] with t[j] = (s[sweep][b] + j / z) % (p / z),
+ * b = j % z; v[j] = b, or perm[sweep][b] with dither. Right neuron: k / d_in.
+ * Explicit starts hold d_out values (CF1), d_out * z (CF2) or z (CF3).
+ */
+struct spx_pattern {
+	__u8 type;			/* enum spx_pattern_type */
+	__u8 starts;			/* enum spx_starts_mode */
+	__u8 dither;			/* clash-free: permute banks (from seed) */
+	__u8 reserved0;			/* must be 0 */
+	__le32 z;			/* clash-free: banks; else must be 0 */
+	__le32 seed;			/* RANDOM edges; SEED starts; dither */
+	__le32 starts_offset;		/* EXPLICIT: into DATA; else 0 */
+};					/* 16 bytes */
+
+enum spx_mask_type {
+	SPX_MASK_FULL	= 0,	/* every kernel element */
+	/*
+	 * pSConv-style periodic mask: for output channel o and its s-th input
+	 * channel slot, c = (o + s + 1) % mask_period; c < 4 keeps the 2x2
+	 * corner block c (0 top-left, 1 top-right, 2 bottom-left,
+	 * 3 bottom-right) of a kernel of at least 2x2, else the full kernel.
+	 */
+	SPX_MASK_PERIODIC = 1,
+};
+
+struct spx_layer {
+	__le16 type;			/* enum spx_layer_type */
+	__le16 flags;			/* SPX_LF_* */
+	__le32 out_c;			/* FC: outputs; conv: out channels */
+	__u8 kh, kw;			/* conv/pool window */
+	__u8 stride, pad;		/* conv/pool */
+	__le32 in_degree;		/* FC: edges per output; conv: in channels
+					 * per out channel */
+	struct spx_pattern pattern;	/* FC/conv */
+	__u8 mask_type;			/* conv: enum spx_mask_type */
+	__u8 mask_period;		/* SPX_MASK_PERIODIC: >= 1 */
+	__le16 reserved0;		/* must be 0 */
+	struct spx_qparam out_q;	/* int8: output quantization */
+	__le32 weights_offset;		/* into DATA: int8 or f32, edge order */
+	__le32 weights_size;		/* bytes; must match the pattern */
+	__le32 bias_offset;		/* into DATA: out_c x (s32 | f32) */
+	__le32 requant_offset;		/* int8: out_c x {s32 mult; s32 shift} */
+	__le32 reserved[5];		/* must be 0 */
+};					/* 80 bytes */
+
+enum spx_exit_policy {
+	SPX_POLICY_MAX_SOFTMAX	= 0,	/* confidence = max softmax */
+	SPX_POLICY_ENTROPY	= 1,	/* 1 - H(p) / ln(n_classes) */
+	SPX_POLICY_MARGIN	= 2,	/* top-1 minus top-2 probability */
+};
+
+#define SPX_EXP_LUT_LEN		256
+#define SPX_Q16_ONE		65536u
+
+/*
+ * An early-exit classifier: layers[first_layer .. first_layer + n_layers)
+ * run on the output of main-path layer after_layer and end in n_classes
+ * logits. int8 exits carry an exp lookup table: lut[d] =
+ * round(65536 * exp(-logit_scale * d)), d = 0..255, so softmax needs no
+ * float.
+ */
+struct spx_exit {
+	__le32 after_layer;		/* main-path layer index */
+	__le32 first_layer;		/* branch layers, after the main path */
+	__le32 n_layers;
+	__le32 policy;			/* enum spx_exit_policy */
+	__le32 threshold_q16;		/* exit when confidence >= this */
+	__le32 lut_offset;		/* int8: __le32[SPX_EXP_LUT_LEN] in DATA */
+	__le32 logit_scale_q16;		/* int8: branch logit scale, Q16.16 */
+	__le32 reserved[5];		/* must be 0 */
+};					/* 48 bytes */
+
+/* ------------------------------------------------------------------ */
+/* Status codes: what every loader and job reports                    */
+/* ------------------------------------------------------------------ */
+
+enum spex_status {
+	SPEX_OK = 0,
+	SPEX_E_TRUNCATED,	/* shorter than its header or file_size says */
+	SPEX_E_MAGIC,		/* not a .spx file */
+	SPEX_E_VERSION,		/* unsupported major version */
+	SPEX_E_CRC,		/* checksum mismatch */
+	SPEX_E_HEADER,		/* header size, flags or reserved fields */
+	SPEX_E_SECTION,		/* section table: bounds, alignment, overlap,
+				 * duplicate, missing or unknown */
+	SPEX_E_META,		/* role, dtype, name, counts */
+	SPEX_E_LAYER,		/* unknown layer type, flags or reserved set */
+	SPEX_E_SHAPE,		/* shapes do not chain, or zero/too large */
+	SPEX_E_OVERFLOW,	/* a size computation overflows */
+	SPEX_E_RANGE,		/* a DATA reference out of bounds/misaligned */
+	SPEX_E_PATTERN,		/* unknown pattern type or starts mode,
+				 * start address out of range */
+	SPEX_E_PATTERN_Z,	/* z == 0 or p % z != 0 */
+	SPEX_E_PATTERN_DIN,	/* clash-free with p % d_in != 0 */
+	SPEX_E_DEGREE,		/* N(i-1) * d_out != N(i) * d_in, d_in > p */
+	SPEX_E_DUP_EDGE,	/* a neuron reads the same input twice */
+	SPEX_E_QUANT,		/* requant multiplier/shift or zero point */
+	SPEX_E_EXIT,		/* exit branch, policy, threshold or LUT */
+	SPEX_E_SPLIT,		/* role and layout of the split disagree */
+	SPEX_E_BUDGET,		/* the model needs more memory than allowed */
+	SPEX_E_DTYPE,		/* dtype not supported here (f32 in kernel) */
+	SPEX_E_NOMEM,		/* allocation failed */
+	SPEX_E_INPUT,		/* job input has the wrong length */
+	SPEX_E_OUTPUT,		/* job output buffer too small */
+	SPEX_E_LIMIT,		/* beyond a hard limit of the format */
+	SPEX_E_POLICY,		/* bad policy mode or threshold */
+	SPEX_STATUS_COUNT
+};
+
+/* ------------------------------------------------------------------ */
+/* Exit policy of a model, as SET_POLICY and libspex set it           */
+/* ------------------------------------------------------------------ */
+
+enum spex_policy_mode {
+	SPEX_MODE_AUTO		= 0,	/* exit when confident, else offload */
+	SPEX_MODE_FORCE_LOCAL	= 1,	/* never offload: the last exit's answer
+					 * stands (SPEX_RF_LOW_CONF if unsure) */
+	SPEX_MODE_FORCE_OFFLOAD	= 2,	/* never exit; exits still run so the
+					 * result carries a best local guess */
+};
+
+struct spex_policy {
+	__u32 mode;			/* enum spex_policy_mode */
+	__u32 n_thresholds;		/* 0: keep the file's thresholds */
+	__u32 threshold_q16[SPX_MAX_EXITS]; /* per exit, <= SPX_Q16_ONE */
+	__u32 reserved[2];		/* must be 0 */
+};					/* 48 bytes */
+
+/* ------------------------------------------------------------------ */
+/* Job result                                                         */
+/* ------------------------------------------------------------------ */
+
+enum spex_decision {
+	SPEX_DECISION_EXIT	= 0,	/* an exit was confident: final */
+	SPEX_DECISION_OFFLOAD	= 1,	/* send the bottleneck to the tail */
+	SPEX_DECISION_FINAL	= 2,	/* the model's own last layer decided
+					 * (FULL or TAIL models) */
+};
+
+#define SPEX_NO_EXIT		0xffffffffu
+
+/* spex_result.flags */
+#define SPEX_RF_FORCED		0x0001	/* the policy forced the decision */
+#define SPEX_RF_LOW_CONF	0x0002	/* EXIT below threshold (force-local) */
+#define SPEX_RF_FALLBACK	0x0004	/* libspex: tail unreachable, answer is
+					 * the local best guess */
+
+struct spex_result {
+	__u32 decision;		/* enum spex_decision */
+	__u32 exit_index;	/* EXIT: exit taken; OFFLOAD: last exit tried
+				 * (its class is the best local guess);
+				 * SPEX_NO_EXIT if none was evaluated */
+	__u32 class_id;		/* the answer, or best guess on OFFLOAD */
+	__u32 confidence_q16;	/* of class_id, Q16 (65536 = 1.0) */
+	__u32 flags;		/* SPEX_RF_* */
+	__u32 bottleneck_len;	/* OFFLOAD: bytes written to the output */
+	__u32 layers_run;	/* main-path and branch layers computed */
+	__u32 status;		/* enum spex_status of the job */
+	__u64 macs;		/* multiply-accumulates performed */
+	__u64 weight_bytes;	/* weight, bias and requant bytes read */
+	__u64 act_bytes;	/* activation bytes read and written */
+	__u64 ns;		/* wall time in the engine (filled by the caller
+				 * of the engine: module or library) */
+	__u64 reserved[2];	/* 0 */
+};				/* 80 bytes */
+
+/* ------------------------------------------------------------------ */
+/* The /dev/spex ioctl and io_uring uring_cmd ABI                     */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Every struct below has explicit padding and reserved fields; a reserved
+ * field or an unknown flag that is not zero gets EINVAL, so a field can be
+ * given a meaning later. User pointers are __u64 (u64_to_user_ptr).
+ *
+ * Feature negotiation works as in ublk: SPEX_IOC_GET_INFO returns the
+ * features the module supports; userspace uses only the intersection with
+ * the features it knows. A new module keeps every old behaviour, and a
+ * flag or field that needs a feature bit the module lacks is refused with
+ * EINVAL, so new userspace on an old module fails cleanly.
+ */
+#include <linux/ioctl.h>
+
+#define SPEX_ABI_VERSION	1
+#define SPEX_IOC_MAGIC		0xB8	/* free in ioctl-number.rst */
+
+/* spex_info.features */
+#define SPEX_F_URING_CMD	(1ULL << 0) /* SPEX_URING_CMD_INFER on SQE128 */
+#define SPEX_F_CQE32_EXTRA	(1ULL << 1) /* CQE32 rings get big_cqe[0] */
+#define SPEX_F_JOB_SCALAR	(1ULL << 2) /* SPEX_JOB_F_SCALAR */
+#define SPEX_F_LOAD_DIAG	(1ULL << 3) /* spex_load status/offset/msg */
+#define SPEX_F_ALL		(SPEX_F_URING_CMD | SPEX_F_CQE32_EXTRA | \
+				 SPEX_F_JOB_SCALAR | SPEX_F_LOAD_DIAG)
+
+/* SPEX_IOC_GET_INFO: what the module is and what it allows. */
+struct spex_info {
+	__u32 abi_version;		/* SPEX_ABI_VERSION */
+	__u32 flags;			/* in: must be 0 */
+	__u64 features;			/* SPEX_F_* supported */
+	__u64 max_model_bytes;		/* largest .spx accepted */
+	__u32 max_models;		/* models loaded at once */
+	__u32 max_jobs_per_file;	/* jobs in flight on one open file */
+	__u32 max_input_bytes;		/* largest job input */
+	__u32 n_models;			/* loaded now */
+	char kernels[16];		/* default kernels: "avx2", "scalar" */
+	__u64 reserved[4];		/* in: must be 0 */
+};					/* 88 bytes */
+
+/*
+ * SPEX_IOC_LOAD_MODEL: copy a .spx from user memory, validate and load it.
+ * Needs CAP_SYS_ADMIN. On success model_id is set. On a rejected blob the
+ * ioctl fails with the errno of the status, and status, offset (the byte
+ * in the blob that broke the rule) and msg are still written back.
+ */
+struct spex_load {
+	__u64 blob;			/* in: user pointer to the .spx */
+	__u32 blob_len;			/* in: bytes */
+	__u32 flags;			/* in: must be 0 */
+	__u32 model_id;			/* out: > 0 */
+	__u32 status;			/* out: enum spex_status */
+	__u32 offset;			/* out: where in the blob */
+	__u32 reserved0;		/* must be 0 */
+	char msg[128];			/* out: reason, NUL-terminated */
+	__u64 reserved[2];		/* must be 0 */
+};					/* 176 bytes */
+
+/* SPEX_IOC_UNLOAD_MODEL: needs CAP_SYS_ADMIN. Waits for the model's jobs
+ * in flight; new jobs see ENOENT from the moment the call starts. */
+struct spex_unload {
+	__u32 model_id;
+	__u32 flags;			/* must be 0 */
+	__u64 reserved;			/* must be 0 */
+};					/* 16 bytes */
+
+/* SPEX_IOC_LIST_MODELS: ids of the loaded models, ascending. */
+struct spex_list {
+	__u64 ids;			/* in: user pointer to __u32[capacity] */
+	__u32 capacity;			/* in: entries at ids (0: count only) */
+	__u32 count;			/* out: models loaded; only
+					 * min(count, capacity) ids are written */
+	__u64 reserved[2];		/* must be 0 */
+};					/* 32 bytes */
+
+/* One layer of a loaded model (MODEL_INFO). */
+struct spex_layer_desc {
+	__u32 type;			/* enum spx_layer_type */
+	__u32 branch;			/* 0: main path; e + 1: exit e's branch */
+	__u32 in_c, in_h, in_w;
+	__u32 out_c, out_h, out_w;
+	__u32 fan_in;			/* FC: inputs; conv: input channels */
+	__u32 in_degree;		/* edges per output / channels */
+	__u32 density_ppm;		/* in_degree / fan_in, parts per million */
+	__u32 pattern;			/* enum spx_pattern_type */
+	__u32 z;			/* clash-free banks */
+	__u32 layout;			/* FC kernel layout chosen at load */
+	__u64 weights;			/* stored weights */
+	__u64 macs;
+	__u64 dense_macs;
+	__u64 reserved;
+};					/* 88 bytes */
+
+/* SPEX_IOC_MODEL_INFO: what a model is, its policy and its statistics. */
+struct spex_model_desc {
+	__u32 model_id;			/* in */
+	__u32 flags;			/* in: must be 0 */
+	__u64 layers;			/* in: user pointer to spex_layer_desc[],
+					 * or 0 */
+	__u32 layers_cap;		/* in: entries at layers */
+	__u32 n_layers;			/* out: all layers, main and branches */
+	char name[SPX_NAME_LEN];
+	__u8 hash[SPX_HASH_LEN];
+	__u32 role;			/* enum spx_role */
+	__u32 dtype;			/* enum spx_dtype */
+	__u32 in_c, in_h, in_w;
+	__u32 n_classes;
+	__u32 n_main;
+	__u32 n_exits;
+	__u32 input_bytes;		/* a job's input_len */
+	__u32 output_bytes;		/* a job's minimum output_len */
+	__u32 out_c, out_h, out_w;	/* main-path output (bottleneck) */
+	struct spx_qparam input_q;
+	struct spx_qparam output_q;
+	__u32 reserved0;		/* 0 */
+	__u64 weights, dense_weights;
+	__u64 macs, dense_macs;		/* per job, main path and all exits */
+	__u64 file_bytes, dense_file_bytes;
+	__u64 mem_bytes;		/* model, plus its scratch pool */
+	__u64 scratch_bytes;		/* per job */
+	struct spex_policy policy;	/* in force (n_thresholds = n_exits) */
+	__u64 jobs, exits, offloads, errors, total_ns;
+	__u64 reserved[4];
+};					/* 344 bytes */
+
+/* SPEX_IOC_SET_POLICY: needs CAP_SYS_ADMIN; applies to later jobs. */
+struct spex_set_policy {
+	__u32 model_id;
+	__u32 flags;			/* must be 0 */
+	struct spex_policy policy;	/* checked like spex_policy_check() */
+	__u64 reserved;			/* must be 0 */
+};					/* 64 bytes */
+
+/* spex_job.flags */
+#define SPEX_JOB_F_SCALAR	0x1	/* scalar kernels (SPEX_F_JOB_SCALAR) */
+#define SPEX_JOB_F_ALL		SPEX_JOB_F_SCALAR
+
+/*
+ * One inference job: SPEX_IOC_INFER's argument, and the first 64 bytes of
+ * the 80-byte command area of an SQE128 IORING_OP_URING_CMD.
+ *
+ * input holds exactly the model's input_bytes; output must hold its
+ * output_bytes and receives the bottleneck when the decision is OFFLOAD
+ * (the logits when FINAL). result, when not 0, receives the whole
+ * struct spex_result. The three buffers must not overlap.
+ *
+ * The job's outcome is also returned in one int, so most callers never
+ * read the result struct: the ioctl's return value and the CQE's res are
+ * a SPEX_RES_* word (>= 0), or -errno.
+ */
+struct spex_job {
+	__u32 model_id;
+	__u32 flags;			/* SPEX_JOB_F_* */
+	__u64 input;			/* user pointer */
+	__u64 output;			/* user pointer */
+	__u64 result;			/* user pointer, or 0 */
+	__u32 input_len;
+	__u32 output_len;
+	__u64 reserved[3];		/* must be 0 */
+};					/* 64 bytes */
+
+/* The word a job completes with (31 bits: never negative). */
+#define SPEX_RES_DECISION(r)	((__u32)(r) & 0x3)	/* enum spex_decision */
+#define SPEX_RES_FORCED(r)	(((__u32)(r) >> 2) & 0x1) /* SPEX_RF_FORCED */
+#define SPEX_RES_LOW_CONF(r)	(((__u32)(r) >> 3) & 0x1) /* SPEX_RF_LOW_CONF */
+#define SPEX_RES_CLASS(r)	(((__u32)(r) >> 4) & 0x3ff)
+#define SPEX_RES_CONF(r)	(((__u32)(r) >> 14) & 0x1ffff) /* Q16 */
+#define SPEX_RES_PACK(dec, forced, low, cls, conf)			\
+	((__s32)(((__u32)(dec) & 0x3) | (((__u32)(forced) & 1) << 2) |	\
+		 (((__u32)(low) & 1) << 3) | (((__u32)(cls) & 0x3ff) << 4) | \
+		 (((__u32)(conf) & 0x1ffff) << 14)))
+
+/* On a CQE32 ring, big_cqe[0] of a successful job (SPEX_F_CQE32_EXTRA). */
+#define SPEX_RES2_EXIT(x)	((__u32)(x) & 0xff)	/* 0xff: none */
+#define SPEX_RES2_LAYERS(x)	((__u32)((x) >> 8) & 0xff)
+#define SPEX_RES2_BOTTLENECK(x)	((__u32)((x) >> 32))	/* bytes written */
+
+#define SPEX_IOC_GET_INFO	_IOR(SPEX_IOC_MAGIC, 0x00, struct spex_info)
+#define SPEX_IOC_LOAD_MODEL	_IOWR(SPEX_IOC_MAGIC, 0x01, struct spex_load)
+#define SPEX_IOC_UNLOAD_MODEL	_IOW(SPEX_IOC_MAGIC, 0x02, struct spex_unload)
+#define SPEX_IOC_LIST_MODELS	_IOWR(SPEX_IOC_MAGIC, 0x03, struct spex_list)
+#define SPEX_IOC_MODEL_INFO	_IOWR(SPEX_IOC_MAGIC, 0x04, struct spex_model_desc)
+#define SPEX_IOC_SET_POLICY	_IOW(SPEX_IOC_MAGIC, 0x05, struct spex_set_policy)
+#define SPEX_IOC_INFER		_IOWR(SPEX_IOC_MAGIC, 0x06, struct spex_job)
+
+/*
+ * io_uring: IORING_OP_URING_CMD on /dev/spex, on a ring set up with
+ * IORING_SETUP_SQE128 (a 64-byte SQE has only 16 bytes of command area;
+ * EINVAL otherwise), with sqe->cmd_op = SPEX_URING_CMD_INFER and a
+ * struct spex_job at the start of sqe->cmd; the other 16 bytes of the
+ * command area must be 0. The CQE's res is the SPEX_RES_* word or -errno.
+ */
+#define SPEX_URING_CMD_INFER	_IOWR(SPEX_IOC_MAGIC, 0x40, struct spex_job)
+#define SPEX_URING_CMD_BYTES	80	/* command area of an SQE128 */
+
+#endif /* _UAPI_LINUX_SPEX_H */
