@@ -1,0 +1,458 @@
+// SPDX-License-Identifier: MIT OR GPL-2.0
+/*
+ * Packing: turn a layer's edge list and file-order weights into the
+ * runtime structs of kernels.h, with the weights in the order the kernels
+ * read them. The FC layout (WINDOW, BANKED, GATHER) is detected from the
+ * edges themselves, so any pattern generator that happens to produce
+ * contiguous rows gets the fast path.
+ *
+ * Everything lives in the caller's memory (one allocation, sized by the
+ * *_bound functions before the edges exist); nothing is allocated here.
+ */
+#include "kernels.h"
+#include "pattern.h"
+
+#define PACK_ALIGN	64
+
+/* a + b, a * b on size_t with overflow poisoning to SIZE_MAX. */
+static size_t sz_add(size_t a, size_t b)
+{
+	size_t r;
+
+	if (a == SIZE_MAX || b == SIZE_MAX || check_add_overflow(a, b, &r))
+		return SIZE_MAX;
+	return r;
+}
+
+static size_t sz_mul(size_t a, size_t b)
+{
+	size_t r;
+
+	if (a == SIZE_MAX || b == SIZE_MAX || check_mul_overflow(a, b, &r))
+		return SIZE_MAX;
+	return r;
+}
+
+static size_t sz_align(size_t a)
+{
+	a = sz_add(a, PACK_ALIGN - 1);
+	return a == SIZE_MAX ? SIZE_MAX : a & ~(size_t)(PACK_ALIGN - 1);
+}
+
+static size_t sz_max(size_t a, size_t b)
+{
+	return a > b ? a : b;
+}
+
+/* ---------------------------------------------------------------- */
+/* FC                                                                */
+/* ---------------------------------------------------------------- */
+
+/* Where each part of an FC pack lives in mem (byte offsets). */
+struct fc_plan {
+	size_t w;		/* weights (+ SPEX_FC_W_PAD) */
+	size_t xs_src;		/* WINDOW/BANKED */
+	size_t seg;		/* WINDOW/BANKED */
+	size_t idx;		/* GATHER (overlaps xs_src/seg) */
+	size_t bits;		/* work: one bit per input */
+	size_t map;		/* work: u32 per input */
+	size_t total;
+};
+
+static void fc_plan(struct fc_plan *p, u32 n_in, u32 n_out, u32 d_in,
+		    u32 elem_size)
+{
+	size_t edges = sz_mul(n_out, d_in);
+	size_t nseg_max = d_in / SPEX_FC_BANKED_MIN_RUN;
+	size_t a, b, off;
+
+	if (nseg_max < 1)
+		nseg_max = 1;
+	p->w = 0;
+	off = sz_align(sz_add(sz_mul(edges, elem_size), SPEX_FC_W_PAD));
+	/* WINDOW: xs_len <= n_in - 1 + d_in + pad; BANKED: n_in + d_in + pad */
+	p->xs_src = off;
+	a = sz_align(sz_mul(sz_add(sz_add(n_in, d_in), SPEX_FC_XS_PAD), 4));
+	p->seg = sz_add(off, a);
+	a = sz_add(a, sz_align(sz_mul(sz_mul(n_out, nseg_max), 4)));
+	p->idx = off;
+	b = sz_align(sz_mul(edges, 4));
+	off = sz_add(off, sz_max(a, b));
+	p->bits = off;
+	off = sz_add(off, sz_align(sz_mul(((size_t)n_in + 63) / 64, 8)));
+	p->map = off;
+	off = sz_add(off, sz_align(sz_mul(n_in, 4)));
+	p->total = off;
+}
+
+size_t spex_fc_pack_bound(u32 n_in, u32 n_out, u32 d_in, u32 z,
+			  u32 elem_size)
+{
+	struct fc_plan p;
+
+	(void)z;
+	fc_plan(&p, n_in, n_out, d_in, elem_size);
+	return p.total;
+}
+
+static inline int bit_test(const u64 *bits, u32 i)
+{
+	return (bits[i / 64] >> (i % 64)) & 1;
+}
+
+static inline void bit_set(u64 *bits, u32 i)
+{
+	bits[i / 64] |= (u64)1 << (i % 64);
+}
+
+static inline void bit_clear(u64 *bits, u32 i)
+{
+	bits[i / 64] &= ~((u64)1 << (i % 64));
+}
+
+/*
+ * If row's d_in distinct inputs are the cyclic window {base .. base+d_in-1}
+ * (mod n_in), in any order, return 1 and its base. bits must be all clear
+ * on entry and is left all clear.
+ */
+static int row_window(const u32 *row, u32 n_in, u32 d_in, u64 *bits,
+		      u32 *base)
+{
+	u32 m, starts = 0, b = 0;
+
+	for (m = 0; m < d_in; m++)
+		bit_set(bits, row[m]);
+	for (m = 0; m < d_in; m++) {
+		u32 prev = row[m] ? row[m] - 1 : n_in - 1;
+
+		if (!bit_test(bits, prev)) {
+			starts++;
+			b = row[m];
+		}
+	}
+	for (m = 0; m < d_in; m++)
+		bit_clear(bits, row[m]);
+	if (d_in == n_in) {	/* every input: the window at 0 */
+		*base = 0;
+		return 1;
+	}
+	*base = b;
+	return starts == 1;
+}
+
+/*
+ * Clash-free decomposition: edge m = s + z * i (i < seglen) of the row
+ * must read bank (left % z) of run s at address (a0 + i) % (n_in / z).
+ * Fills seg[s] with the run's start in the bank-major staged input.
+ */
+static int row_banked(const u32 *row, u32 n_in, u32 z, u32 seglen,
+		      u32 *seg)
+{
+	u32 bs = n_in / z, s, i;
+
+	for (s = 0; s < z; s++) {
+		u32 bank = row[s] % z, a0 = row[s] / z, a = a0;
+
+		for (i = 1; i < seglen; i++) {
+			u32 l = row[s + z * i];
+
+			if (++a == bs)
+				a = 0;
+			if (l % z != bank || l / z != a)
+				return 0;
+		}
+		seg[s] = bank * (bs + seglen) + a0;
+	}
+	return 1;
+}
+
+static void put_weight(void *dst, size_t di, const void *src, size_t si,
+		       u32 elem_size)
+{
+	if (elem_size == 1) {
+		((s8 *)dst)[di] = ((const s8 *)src)[si];
+	} else {
+		u32 v = spex_le32((const u8 *)src + si * 4);
+
+		memcpy((u8 *)dst + di * 4, &v, 4);
+	}
+}
+
+int spex_fc_pack(struct spex_fc *fc, u32 n_in, u32 n_out, u32 d_in, u32 z,
+		 const u32 *left, const void *w_edges, u32 elem_size,
+		 void *mem)
+{
+	struct fc_plan p;
+	u8 *base = mem;
+	u64 *bits;
+	u32 *map, *seg, *xs_src, *idx;
+	void *w;
+	size_t e, edges, ro;
+	u32 r, m, i, s;
+	int ok;
+
+	memset(fc, 0, sizeof(*fc));
+	if (!n_in || !n_out || !d_in || d_in > n_in ||
+	    (elem_size != 1 && elem_size != 4))
+		return SPEX_E_SHAPE;
+	fc_plan(&p, n_in, n_out, d_in, elem_size);
+	if (p.total == SIZE_MAX)
+		return SPEX_E_OVERFLOW;
+	edges = (size_t)n_out * d_in;
+	for (e = 0; e < edges; e++)
+		if (left[e] >= n_in)
+			return SPEX_E_PATTERN;
+
+	bits = (u64 *)(base + p.bits);
+	map = (u32 *)(base + p.map);
+	memset(bits, 0, ((size_t)n_in + 63) / 64 * 8);
+	/* No row may read an input twice. */
+	for (r = 0; r < n_out; r++) {
+		const u32 *row = left + (size_t)r * d_in;
+
+		for (m = 0; m < d_in; m++) {
+			if (bit_test(bits, row[m]))
+				break;
+			bit_set(bits, row[m]);
+		}
+		for (i = 0; i < m; i++)
+			bit_clear(bits, row[i]);
+		if (m < d_in)
+			return SPEX_E_DUP_EDGE;
+	}
+	w = base + p.w;
+	fc->n_in = n_in;
+	fc->n_out = n_out;
+	fc->d_in = d_in;
+
+	/* WINDOW: one contiguous (cyclic) run per row, inputs in any order. */
+	seg = (u32 *)(base + p.seg);
+	xs_src = (u32 *)(base + p.xs_src);
+	ok = 1;
+	for (r = 0; r < n_out && ok; r++)
+		ok = row_window(left + (size_t)r * d_in, n_in, d_in, bits,
+				&seg[r]);
+	if (ok) {
+		u32 maxbase = 0;
+
+		for (r = 0; r < n_out; r++) {
+			const u32 *row = left + (size_t)r * d_in;
+
+			ro = (size_t)r * d_in;
+			if (seg[r] > maxbase)
+				maxbase = seg[r];
+			for (m = 0; m < d_in; m++) {
+				u32 pos = row[m] >= seg[r] ? row[m] - seg[r] :
+					  row[m] + n_in - seg[r];
+
+				put_weight(w, ro + pos, w_edges, ro + m,
+					   elem_size);
+			}
+		}
+		fc->layout = SPEX_FC_WINDOW;
+		fc->nseg = 1;
+		fc->seglen = d_in;
+		fc->xs_len = maxbase + d_in + SPEX_FC_XS_PAD;
+		for (i = 0; i < fc->xs_len; i++)
+			xs_src[i] = i % n_in;
+		fc->xs_src = xs_src;
+		fc->seg = seg;
+		goto weights;
+	}
+
+	/* BANKED: z runs of d_in / z inputs, each in one bank. */
+	if (z > 1 && d_in % z == 0 && n_in % z == 0 &&
+	    d_in / z >= SPEX_FC_BANKED_MIN_RUN) {
+		u32 seglen = d_in / z, bs = n_in / z;
+
+		ok = 1;
+		for (r = 0; r < n_out && ok; r++)
+			ok = row_banked(left + (size_t)r * d_in, n_in, z,
+					seglen, seg + (size_t)r * z);
+		if (ok) {
+			for (r = 0; r < n_out; r++) {
+				ro = (size_t)r * d_in;
+				for (s = 0; s < z; s++)
+					for (i = 0; i < seglen; i++)
+						put_weight(w, ro + s * seglen +
+							   i, w_edges, ro + s +
+							   (size_t)z * i,
+							   elem_size);
+			}
+			fc->layout = SPEX_FC_BANKED;
+			fc->nseg = z;
+			fc->seglen = seglen;
+			fc->xs_len = z * (bs + seglen) + SPEX_FC_XS_PAD;
+			for (i = 0; i < z * (bs + seglen); i++) {
+				u32 bank = i / (bs + seglen);
+				u32 a = i % (bs + seglen);
+
+				xs_src[i] = (a % bs) * z + bank;
+			}
+			for (; i < fc->xs_len; i++)
+				xs_src[i] = 0;
+			fc->xs_src = xs_src;
+			fc->seg = seg;
+			goto weights;
+		}
+	}
+
+	/* GATHER: each row's inputs in ascending order, for locality. */
+	idx = (u32 *)(base + p.idx);
+	for (r = 0; r < n_out; r++) {
+		const u32 *row = left + (size_t)r * d_in;
+		u32 *out = idx + (size_t)r * d_in;
+		u32 k = 0, word;
+
+		for (m = 0; m < d_in; m++) {
+			bit_set(bits, row[m]);
+			map[row[m]] = m;
+		}
+		for (word = 0; word < (n_in + 63) / 64; word++) {
+			u64 v = bits[word];
+
+			while (v) {
+				u32 l = word * 64 + (u32)__builtin_ctzll(v);
+
+				v &= v - 1;
+				out[k] = l;
+				put_weight(w, (size_t)r * d_in + k, w_edges,
+					   (size_t)r * d_in + map[l],
+					   elem_size);
+				k++;
+			}
+			bits[word] = 0;
+		}
+	}
+	fc->layout = SPEX_FC_GATHER;
+	fc->nseg = 1;
+	fc->seglen = d_in;
+	fc->xs_len = n_in + SPEX_FC_XS_PAD;
+	fc->xs_src = NULL;
+	fc->idx = idx;
+
+weights:
+	memset((u8 *)w + edges * elem_size, 0, SPEX_FC_W_PAD);
+	if (elem_size == 1)
+		fc->w8 = w;
+	else
+		fc->wf = w;
+	return SPEX_OK;
+}
+
+/* ---------------------------------------------------------------- */
+/* Conv                                                              */
+/* ---------------------------------------------------------------- */
+
+static int conv_shape_ok(const struct spex_conv_shape *sh)
+{
+	return sh->in_c && sh->in_h && sh->in_w && sh->out_c &&
+	       sh->kh && sh->kw && sh->kh <= SPX_MAX_KERNEL &&
+	       sh->kw <= SPX_MAX_KERNEL && sh->stride &&
+	       sh->cin_deg && sh->cin_deg <= sh->in_c &&
+	       sh->in_c <= SPX_MAX_DIM && sh->out_c <= SPX_MAX_DIM &&
+	       sh->in_h <= SPX_MAX_DIM && sh->in_w <= SPX_MAX_DIM &&
+	       sh->pad <= SPX_MAX_KERNEL &&
+	       (u64)sh->in_h + 2 * sh->pad >= sh->kh &&
+	       (u64)sh->in_w + 2 * sh->pad >= sh->kw;
+}
+
+u64 spex_conv_weight_count(const struct spex_conv_shape *sh)
+{
+	if (!conv_shape_ok(sh) ||
+	    spex_mask_check(sh->mask_type, sh->mask_period, sh->kh, sh->kw))
+		return 0;
+	return spex_mask_count(sh->mask_type, sh->mask_period, sh->kh, sh->kw,
+			       sh->out_c, sh->cin_deg);
+}
+
+struct conv_plan {
+	size_t cin, tap_start, taps, w, total;
+};
+
+static void conv_plan(struct conv_plan *p, const struct spex_conv_shape *sh,
+		      u32 elem_size)
+{
+	size_t slots = sz_mul(sh->out_c, sh->cin_deg);
+	size_t maxw = sz_mul(slots, (size_t)sh->kh * sh->kw);
+
+	p->cin = 0;
+	p->tap_start = sz_align(sz_mul(slots, 4));
+	p->taps = sz_add(p->tap_start, sz_align(sz_mul(sz_add(slots, 1), 4)));
+	p->w = sz_add(p->taps, sz_align(maxw));
+	p->total = sz_add(p->w, sz_align(sz_add(sz_mul(maxw, elem_size),
+						 SPEX_FC_W_PAD)));
+}
+
+size_t spex_conv_pack_bound(const struct spex_conv_shape *sh, u32 elem_size)
+{
+	struct conv_plan p;
+
+	conv_plan(&p, sh, elem_size);
+	return p.total;
+}
+
+int spex_conv_pack(struct spex_conv *cv, const struct spex_conv_shape *sh,
+		   const u32 *cin, const void *w_file, u32 elem_size,
+		   void *mem)
+{
+	struct conv_plan p;
+	u8 *base = mem;
+	u32 *cin_out, *tap_start;
+	u8 *taps;
+	void *w;
+	size_t slots, k, t = 0;
+	u32 o, s, n, i;
+
+	memset(cv, 0, sizeof(*cv));
+	if (!conv_shape_ok(sh) || (elem_size != 1 && elem_size != 4))
+		return SPEX_E_SHAPE;
+	if (spex_mask_check(sh->mask_type, sh->mask_period, sh->kh, sh->kw))
+		return SPEX_E_LAYER;
+	conv_plan(&p, sh, elem_size);
+	if (p.total == SIZE_MAX)
+		return SPEX_E_OVERFLOW;
+	slots = (size_t)sh->out_c * sh->cin_deg;
+	for (k = 0; k < slots; k++)
+		if (cin[k] >= sh->in_c)
+			return SPEX_E_PATTERN;
+
+	cin_out = (u32 *)(base + p.cin);
+	tap_start = (u32 *)(base + p.tap_start);
+	taps = base + p.taps;
+	w = base + p.w;
+	memcpy(cin_out, cin, slots * 4);
+	for (o = 0; o < sh->out_c; o++) {
+		for (s = 0; s < sh->cin_deg; s++) {
+			tap_start[(size_t)o * sh->cin_deg + s] = (u32)t;
+			n = spex_mask_elems(sh->mask_type, sh->mask_period,
+					    sh->kh, sh->kw, o, s, taps + t);
+			for (i = 0; i < n; i++, t++)
+				put_weight(w, t, w_file, t, elem_size);
+		}
+	}
+	tap_start[slots] = (u32)t;
+	memset((u8 *)w + t * elem_size, 0, SPEX_FC_W_PAD);
+
+	cv->in_c = sh->in_c;
+	cv->in_h = sh->in_h;
+	cv->in_w = sh->in_w;
+	cv->out_c = sh->out_c;
+	cv->kh = sh->kh;
+	cv->kw = sh->kw;
+	cv->stride = sh->stride;
+	cv->pad = sh->pad;
+	cv->ph = sh->in_h + 2 * sh->pad;
+	cv->pw = sh->in_w + 2 * sh->pad;
+	cv->out_h = (cv->ph - sh->kh) / sh->stride + 1;
+	cv->out_w = (cv->pw - sh->kw) / sh->stride + 1;
+	cv->cin_deg = sh->cin_deg;
+	cv->cin = cin_out;
+	cv->tap_start = tap_start;
+	cv->taps = taps;
+	if (elem_size == 1)
+		cv->w8 = w;
+	else
+		cv->wf = w;
+	return SPEX_OK;
+}
