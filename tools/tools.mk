@@ -1,0 +1,13 @@
+# SPDX-License-Identifier: MIT OR GPL-2.0
+# tools/: command-line programs. Each tool's rules live in its own
+# fragment; this file only gathers them.
+
+TOOLS_BINS	:=
+
+-include tools/demo/demo.mk
+-include tools/bench.mk
+-include tools/spex-train/train.mk
+-include tools/spex-serve/spex-serve.mk
+-include tools/spexctl/spexctl.mk
+
+all: $(TOOLS_BINS)
