@@ -5,16 +5,20 @@
  * builds freestanding in the kernel (-nostdinc). Built with -mavx2 -mfma;
  * only run where the CPU has both (spex_kernels_best / boot_cpu_has).
  *
- * Design (measured on AMD EPYC, AVX2, no AVX-512):
+ * Design (measured on AMD EPYC Zen 3, AVX2, no AVX-512; see
+ * Documentation/performance.rst):
  *  - WINDOW and BANKED rows are a few contiguous runs of the staged input,
  *    so each 8 (f32) or 16 (int8) edges cost one unaligned load of
- *    inputs, one of weights and one FMA / pmaddwd. Four rows run in
- *    lockstep (same run lengths) for independent accumulators and one
- *    horizontal reduction per four rows. Run tails are masked.
- *  - GATHER rows pay one scalar load per edge, whatever we do (hardware
- *    gathers are slower here); f32 assembles 8 loads into a vector.
- *  - Batched FC: every edge is a broadcast weight times a vector of the
- *    batch (feature-major input), two rows at a time.
+ *    inputs, one of weights and one FMA / pmaddwd. Eight rows run in
+ *    lockstep (same run lengths): eight independent accumulators, one
+ *    horizontal reduction into one vector of eight row sums, then bias,
+ *    requantization (vectorized, exact) or ReLU on the whole vector.
+ *    Run tails are masked (int8: over-reading into SPEX_FC_XS_PAD / the
+ *    weights' SPEX_FC_W_PAD, the extra lanes multiplied by zero).
+ *  - GATHER rows pay one load per edge, whatever we do: 8 scalar loads
+ *    assembled into a vector beat vgatherdps/vpgatherdd by ~1.5x here.
+ *  - Batched FC: every edge is a broadcast weight times the batch vector
+ *    of its input, two rows (8 accumulators) at a time.
  *  - Conv, stride 1: vectorized over output x; int8 pairs horizontally
  *    adjacent taps into one pmaddwd. Other strides use the scalar code.
  *

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0 */
+/* spex-bench: shared timing helpers and the subcommands. */
+#ifndef SPEX_BENCH_H
+#define SPEX_BENCH_H
+
+#include <stdint.h>
+
+struct bench_opts {
+	int json;		/* one JSON object per line */
+	int quick;		/* a small subset, < 20 s */
+};
+
+/* ns per call of fn(ctx): calls repeat until a sample lasts sample_ns;
+ * the median of 5 samples, after one warm-up call. */
+double bench_ns(void (*fn)(void *ctx), void *ctx, double sample_ns);
+double bench_now_ns(void);
+
+/* The same for n contenders at once, their samples taken round robin so
+ * that each ratio compares measurements made close together in time. */
+#define BENCH_MULTI_MAX	8
+void bench_ns_multi(void (*const fn[])(void *ctx), void *const ctx[], int n,
+		    double sample_ns, double *out);
+
+int bench_kernels(const struct bench_opts *o);
+
+#endif
