@@ -39,6 +39,11 @@ DEPFLAGS	= -MMD -MP
 
 .PHONY: all check demo bench deps clean install fuzz
 all:
+# deps comes first among every target's prerequisites; the fragments below
+# add theirs (check: kmod, bench: bench-X, install: install-X).
+check: deps
+bench: deps
+install: all
 
 include core/core.mk
 -include lib/lib.mk
