@@ -9,5 +9,6 @@ TOOLS_BINS	:=
 -include tools/spex-train/train.mk
 -include tools/spex-serve/spex-serve.mk
 -include tools/spexctl/spexctl.mk
+-include tools/spex-trace/trace.mk
 
 all: $(TOOLS_BINS)

@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: MIT OR GPL-2.0
+/*
+ * The user backend: the core engine in this process. Models belong to
+ * the handle; jobs run inline in spex_submit() (the head is pure compute:
+ * a thread would only add a hand-off), so their completion is posted at
+ * once unless the job goes on to the tail.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "libspex_int.h"
+#include "spex_core.h"
+
+static void set_err(struct spex_load_error *err, const struct spex_diag *d)
+{
+	if (!err)
+		return;
+	err->status = d->status;
+	err->offset = d->offset;
+	snprintf(err->msg, sizeof(err->msg), "%s", d->msg);
+}
+
+static int user_info(struct spex *h, struct spex_info *info)
+{
+	struct lib_model *m;
+
+	memset(info, 0, sizeof(*info));
+	info->abi_version = SPEX_ABI_VERSION;
+	info->max_model_bytes = UINT32_MAX;
+	info->max_models = UINT32_MAX;
+	info->max_jobs_per_file = h->depth;
+	info->max_input_bytes = UINT32_MAX;
+	for (m = h->models; m; m = m->next)
+		if (m->m)
+			info->n_models++;
+	snprintf(info->kernels, sizeof(info->kernels), "%s",
+		 (h->open_flags & SPEX_OPEN_SCALAR) ? spex_kernels_scalar.name :
+		 spex_kernels_best()->name);
+	return 0;
+}
+
+static int user_load(struct spex *h, const void *blob, size_t len,
+		     uint32_t *id, struct spex_load_error *err)
+{
+	const struct spex_model_info *mi;
+	struct spex_model *model;
+	struct spex_diag diag = { 0 };
+	struct lib_model *m;
+	size_t need;
+	int st;
+
+	st = spex_model_load(blob, len, NULL, &model, &diag);
+	if (st != SPEX_OK) {
+		if (!diag.status)
+			diag.status = (u32)st;
+		set_err(err, &diag);
+		return -spex_status_errno(st);
+	}
+	need = spex_model_scratch_size(model);
+	if (need > h->scratch_cap) {
+		void *nb = realloc(h->scratch, need);
+
+		if (!nb) {
+			spex_model_free(model);
+			return -ENOMEM;
+		}
+		h->scratch = nb;
+		h->scratch_cap = need;
+	}
+	m = lib_model_add(h, ++h->next_id);
+	if (!m) {
+		spex_model_free(model);
+		return -ENOMEM;
+	}
+	mi = spex_model_info(model);
+	m->m = model;
+	m->role = mi->role;
+	m->n_classes = mi->n_classes;
+	m->input_bytes = mi->input_bytes;
+	m->output_bytes = mi->output_bytes;
+	m->file_bytes = len;
+	memcpy(m->hash, mi->hash, sizeof(m->hash));
+	*id = m->id;
+	return 0;
+}
+
+static void user_close_model(struct spex *h, struct lib_model *m)
+{
+	if (m->m)
+		spex_model_free(m->m);
+	m->m = NULL;
+}
+
+static int user_unload(struct spex *h, uint32_t id)
+{
+	struct lib_model *m = lib_model_find(h, id);
+
+	if (!m || !m->m)
+		return -ENOENT;
+	spex_model_free(m->m);
+	m->m = NULL;
+	return 0;	/* the caller drops the entry */
+}
+
+static int user_list(struct spex *h, uint32_t *ids, uint32_t cap)
+{
+	uint32_t n = 0;
+
+	/* ascending: ids are handed out in order, the list is newest first */
+	for (uint32_t id = 1; id <= h->next_id; id++) {
+		struct lib_model *m = lib_model_find(h, id);
+
+		if (!m || !m->m)
+			continue;
+		if (n < cap)
+			ids[n] = id;
+		n++;
+	}
+	return (int)n;
+}
+
+static int user_lookup(struct spex *h, uint32_t id, struct lib_model **out)
+{
+	struct lib_model *m = lib_model_find(h, id);
+
+	if (!m || !m->m)
+		return -ENOENT;
+	*out = m;
+	return 0;
+}
+
+static void policy_in_force(const struct lib_model *m, struct spex_policy *p)
+{
+	const struct spex_model_info *mi = spex_model_info(m->m);
+
+	if (m->has_policy)
+		*p = m->policy;
+	else
+		memset(p, 0, sizeof(*p));
+	if (!p->n_thresholds)
+		for (u32 e = 0; e < mi->n_exits; e++)
+			p->threshold_q16[e] = spex_model_exit_threshold(m->m, e);
+	p->n_thresholds = mi->n_exits;
+}
+
+static int user_describe(struct spex *h, uint32_t id,
+			 struct spex_model_desc *d,
+			 struct spex_layer_desc *layers, uint32_t cap)
+{
+	const struct spex_model_info *mi;
+	struct lib_model *m;
+	int ret = user_lookup(h, id, &m);
+
+	if (ret)
+		return ret;
+	mi = spex_model_info(m->m);
+	memset(d, 0, sizeof(*d));
+	d->model_id = id;
+	d->n_layers = mi->n_layers;
+	memcpy(d->name, mi->name, sizeof(d->name));
+	memcpy(d->hash, mi->hash, sizeof(d->hash));
+	d->role = mi->role;
+	d->dtype = mi->dtype;
+	d->in_c = mi->in_c;
+	d->in_h = mi->in_h;
+	d->in_w = mi->in_w;
+	d->n_classes = mi->n_classes;
+	d->n_main = mi->n_main;
+	d->n_exits = mi->n_exits;
+	d->input_bytes = mi->input_bytes;
+	d->output_bytes = mi->output_bytes;
+	d->out_c = mi->out_c;
+	d->out_h = mi->out_h;
+	d->out_w = mi->out_w;
+	d->input_q = mi->input_q;
+	d->output_q = mi->output_q;
+	d->weights = mi->weights;
+	d->dense_weights = mi->dense_weights;
+	d->macs = mi->macs;
+	d->dense_macs = mi->dense_macs;
+	d->file_bytes = mi->file_bytes ? mi->file_bytes : m->file_bytes;
+	d->dense_file_bytes = mi->dense_file_bytes;
+	d->mem_bytes = mi->mem_bytes;
+	d->scratch_bytes = mi->scratch_bytes;
+	policy_in_force(m, &d->policy);
+	d->jobs = m->jobs;
+	d->exits = m->exits;
+	d->offloads = m->offloads;
+	d->errors = m->errors;
+	d->total_ns = m->total_ns;
+	for (u32 i = 0; i < mi->n_layers && i < cap; i++) {
+		struct spex_layer_info li;
+		struct spex_layer_desc *ld = &layers[i];
+
+		if (spex_model_layer_info(m->m, i, &li))
+			break;
+		memset(ld, 0, sizeof(*ld));
+		ld->type = li.type;
+		ld->branch = li.branch;
+		ld->in_c = li.in_c;
+		ld->in_h = li.in_h;
+		ld->in_w = li.in_w;
+		ld->out_c = li.out_c;
+		ld->out_h = li.out_h;
+		ld->out_w = li.out_w;
+		ld->fan_in = li.fan_in;
+		ld->in_degree = li.in_degree;
+		ld->density_ppm = li.fan_in ?
+			(u32)((u64)li.in_degree * 1000000 / li.fan_in) : 0;
+		ld->pattern = li.pattern;
+		ld->z = li.z;
+		ld->layout = li.layout;
+		ld->weights = li.weights;
+		ld->macs = li.macs;
+		ld->dense_macs = li.dense_macs;
+	}
+	return 0;
+}
+
+static int user_set_policy(struct spex *h, uint32_t id,
+			   const struct spex_policy *p)
+{
+	struct lib_model *m;
+	int ret = user_lookup(h, id, &m);
+
+	if (ret)
+		return ret;
+	ret = spex_policy_check(m->m, p);
+	if (ret != SPEX_OK)
+		return -spex_status_errno(ret);
+	m->policy = *p;
+	m->has_policy = true;
+	return 0;
+}
+
+static void user_start(struct spex *h, struct lib_job *j)
+{
+	struct lib_model *m = j->model;
+	struct spex_exec ex = { 0 };
+	uint64_t t0;
+	int st;
+
+	if (j->req.input_len != m->input_bytes) {
+		/* the engine would say SPEX_E_INPUT; fail like the device */
+		m->errors++;
+		lib_head_done(h, j, -EINVAL);
+		return;
+	}
+	if ((j->req.flags & SPEX_REQ_SCALAR) ||
+	    (h->open_flags & SPEX_OPEN_SCALAR))
+		ex.kernels = &spex_kernels_scalar;
+	t0 = lib_now_ns();
+	st = spex_run(m->m, m->has_policy ? &m->policy : NULL, &ex,
+		      h->scratch, j->req.input, j->req.input_len, j->out,
+		      j->req.output_len, &j->result);
+	j->result.ns = lib_now_ns() - t0;
+	m->jobs++;
+	m->total_ns += j->result.ns;
+	if (st != SPEX_OK) {
+		m->errors++;
+		lib_head_done(h, j, -spex_status_errno(st));
+		return;
+	}
+	if (j->result.decision == SPEX_DECISION_EXIT)
+		m->exits++;
+	else if (j->result.decision == SPEX_DECISION_OFFLOAD)
+		m->offloads++;
+	lib_head_done(h, j, 0);
+}
+
+const struct lib_backend_ops lib_user_ops = {
+	.info		= user_info,
+	.load		= user_load,
+	.unload		= user_unload,
+	.list		= user_list,
+	.describe	= user_describe,
+	.set_policy	= user_set_policy,
+	.lookup		= user_lookup,
+	.start		= user_start,
+	.close		= user_close_model,
+};
+
+int lib_user_open(struct spex *h)
+{
+	h->backend = SPEX_BACKEND_USER;
+	h->ops = &lib_user_ops;
+	return 0;
+}

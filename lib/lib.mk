@@ -1,0 +1,104 @@
+# SPDX-License-Identifier: MIT OR GPL-2.0
+# lib/: libspex, shared (versioned by lib/libspex.map) and static. Both
+# carry their own position-independent copy of the core engine; the
+# shared one exports only the LIBSPEX_* symbols.
+#
+#   make install-lib    library, headers, spex.pc, spexctl, spex-serve
+#   make check-lib      the lib suite alone (scripts/check-lib.sh)
+#   make bench-lib      end-to-end latency and throughput
+
+LIBSPEX_MAJOR	:= 1
+LIBSPEX_VERSION	:= 1.0.0
+LIBDIR		?= $(PREFIX)/lib
+LIB_OUT		:= $(BUILD)/lib
+# <linux/spex.h> must be the uapi header, not include/linux/spex.h.
+LIB_CPPFLAGS	:= -Iinclude/uapi -Ilib/include -Ilib -Icore -D_GNU_SOURCE
+LIB_SRCS	:= $(sort $(wildcard lib/*.c))
+LIB_CORE_SRCS	:= $(filter-out core/spx_write.c,$(CORE_SRCS))
+LIB_OBJS	:= $(LIB_SRCS:%.c=$(LIB_OUT)/obj/%.o) \
+		   $(LIB_CORE_SRCS:%.c=$(LIB_OUT)/obj/%.o)
+LIBSPEX_SO	:= $(LIB_OUT)/libspex.so.$(LIBSPEX_VERSION)
+LIBSPEX_A	:= $(LIB_OUT)/libspex.a
+LIBSPEX_PC	:= $(LIB_OUT)/spex.pc
+URING_LIBS	:= $(or $(shell pkg-config --libs liburing 2>/dev/null),-luring)
+
+all: $(LIBSPEX_SO) $(LIBSPEX_A) $(LIBSPEX_PC)
+
+$(LIB_OUT)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LIB_CPPFLAGS) $(CFLAGS) -fPIC \
+		$(if $(findstring _avx2,$<),$(AVX2_CFLAGS)) \
+		$(if $(filter x86_64,$(ARCH)),-DSPEX_HAVE_AVX2) $(DEPFLAGS) -c $< -o $@
+
+
+$(LIBSPEX_SO): $(LIB_OBJS) lib/libspex.map
+	$(Q)$(CC) -shared -Wl,-soname,libspex.so.$(LIBSPEX_MAJOR) \
+		-Wl,--version-script=lib/libspex.map -Wl,-z,defs \
+		$(LIB_OBJS) -o $@ $(URING_LIBS) -lm
+	$(Q)ln -sf libspex.so.$(LIBSPEX_VERSION) $(LIB_OUT)/libspex.so.$(LIBSPEX_MAJOR)
+	$(Q)ln -sf libspex.so.$(LIBSPEX_VERSION) $(LIB_OUT)/libspex.so
+
+$(LIBSPEX_A): $(LIB_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(LIBSPEX_PC): lib/spex.pc.in lib/lib.mk
+	@mkdir -p $(@D)
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@VERSION@|$(LIBSPEX_VERSION)|' $< > $@
+
+# Tests of the library (tests/lib/test_*.c), linked to the shared
+# library so the version script is exercised too.
+LIBTEST_SRCS	:= $(sort $(wildcard tests/lib/test_*.c))
+LIBTEST_BINS	:= $(LIBTEST_SRCS:tests/lib/%.c=$(LIB_OUT)/tests/%)
+LIBTEST_HELP	:= $(wildcard tests/lib/lt_*.c) tests/common/modelgen.c
+all: $(LIBTEST_BINS)
+
+$(LIB_OUT)/tests/%: tests/lib/%.c $(LIBTEST_HELP) $(wildcard tests/lib/*.h) $(LIBSPEX_SO) $(CORE_REL_LIB)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LIB_CPPFLAGS) -Itests/common -Itests/unit -Itests/lib \
+		-DSPEX_SRCDIR=\"$(CURDIR)\" $(CFLAGS) -pthread \
+		-Wno-missing-field-initializers $< $(LIBTEST_HELP) \
+		-L$(LIB_OUT) -Wl,-rpath,$(abspath $(LIB_OUT)) -lspex \
+		$(CORE_REL_LIB) $(URING_LIBS) -lm -o $@
+
+# The split network and inputs as files, for spexctl and guest tests.
+MKSPLIT_BIN	:= $(LIB_OUT)/tests/mksplit
+all: $(MKSPLIT_BIN)
+$(MKSPLIT_BIN): tests/lib/mksplit.c $(LIBTEST_HELP) $(wildcard tests/lib/*.h) $(LIBSPEX_SO) $(CORE_REL_LIB)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LIB_CPPFLAGS) -Itests/common -Itests/lib \
+		-DSPEX_SRCDIR=\"$(CURDIR)\" $(CFLAGS) -pthread $< $(LIBTEST_HELP) \
+		-L$(LIB_OUT) -Wl,-rpath,$(abspath $(LIB_OUT)) -lspex \
+		$(CORE_REL_LIB) $(URING_LIBS) -lm -o $@
+
+# Not a test: end-to-end latency and throughput (make bench-lib).
+BENCH_LIB_BIN	:= $(LIB_OUT)/bench_lib
+all: $(BENCH_LIB_BIN)
+$(BENCH_LIB_BIN): tests/lib/bench_lib.c $(LIBTEST_HELP) $(wildcard tests/lib/*.h) $(LIBSPEX_SO) $(CORE_REL_LIB)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LIB_CPPFLAGS) -Itests/common -Itests/lib \
+		-DSPEX_SRCDIR=\"$(CURDIR)\" $(CFLAGS) -pthread $< $(LIBTEST_HELP) \
+		-L$(LIB_OUT) -Wl,-rpath,$(abspath $(LIB_OUT)) -lspex \
+		$(CORE_REL_LIB) $(URING_LIBS) -lm -o $@
+
+CHECK_SUITES	+= lib
+
+.PHONY: check-lib install-lib bench-lib
+check-lib: all
+	$(Q)scripts/run-checks.sh lib
+
+bench-lib: $(BENCH_LIB_BIN) $(SPEX_SERVE_BIN)
+	$(Q)SPEX_SERVE=$(SPEX_SERVE_BIN) $(BENCH_LIB_BIN)
+
+install: install-lib
+install-lib: all
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/include/spex \
+		$(DESTDIR)$(PREFIX)/include/linux $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(LIBSPEX_SO) $(DESTDIR)$(LIBDIR)/
+	ln -sf libspex.so.$(LIBSPEX_VERSION) $(DESTDIR)$(LIBDIR)/libspex.so.$(LIBSPEX_MAJOR)
+	ln -sf libspex.so.$(LIBSPEX_VERSION) $(DESTDIR)$(LIBDIR)/libspex.so
+	install -m 0644 $(LIBSPEX_A) $(DESTDIR)$(LIBDIR)/
+	install -m 0644 $(LIBSPEX_PC) $(DESTDIR)$(LIBDIR)/pkgconfig/
+	install -m 0644 lib/include/spex/libspex.h $(DESTDIR)$(PREFIX)/include/spex/
+	install -m 0644 include/uapi/linux/spex.h $(DESTDIR)$(PREFIX)/include/linux/
+	install -m 0755 $(SPEXCTL_BIN) $(SPEX_SERVE_BIN) $(DESTDIR)$(PREFIX)/bin/

@@ -1,0 +1,62 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT OR GPL-2.0
+#
+# spexctl and spex-serve from the command line, on 127.0.0.1 only. One
+# TAP-ish line per check; run by scripts/check-lib.sh (and in the guest
+# by tests/lib/guest.sh, where /dev/spex exists).
+#
+#   tests/lib/spexctl-smoke.sh [BUILD]
+set -u
+
+B=${1:-build}
+CTL=$B/rel/tools/spexctl
+SERVE=$B/rel/tools/spex-serve
+dir=$(mktemp -d)
+spid=
+trap '[ -n "$spid" ] && kill "$spid" 2>/dev/null; rm -rf "$dir"' EXIT
+
+n=0
+check() {	# check NAME COMMAND... : ok when the command succeeds
+	name=$1
+	shift
+	n=$((n + 1))
+	if "$@" >"$dir/out" 2>&1; then
+		echo "ok $n - $name"
+	else
+		echo "not ok $n - $name"
+		sed 's/^/#   /' "$dir/out"
+	fi
+}
+
+"$B/lib/tests/mksplit" "$dir" 100 || exit 1
+
+check "info FILE" sh -c "'$CTL' info '$dir/head.spx' | grep -q 'model 1: \"mg-42\", head'"
+check "info FILE --json" sh -c "'$CTL' --json info '$dir/tail.spx' | grep -q '\"role\":\"tail\"'"
+check "info backend" "$CTL" info
+if [ -e /dev/spex ]; then
+	check "list" "$CTL" list
+	check "load/list/unload" sh -c "id=\$('$CTL' --json load '$dir/head.spx' | sed 's/[^0-9]//g') &&
+		'$CTL' list | grep -q mg-42 && '$CTL' policy \$id --mode local &&
+		'$CTL' infer \$id '$dir/inputs.raw' && '$CTL' stats \$id | grep -q '100 jobs' &&
+		'$CTL' unload \$id"
+else
+	check "list says the device is missing" sh -c "! '$CTL' list 2>'$dir/err' && grep -q 'needs the spex kernel module' '$dir/err'"
+fi
+check "infer raw" sh -c "'$CTL' infer '$dir/head.spx' '$dir/inputs.raw' | grep -q '^100 inputs'"
+check "infer bad raw size" sh -c "! '$CTL' infer '$dir/head.spx' '$dir/head.spx'"
+
+"$SERVE" -q -p 0 --port-file "$dir/port" "$dir/tail.spx" &
+spid=$!
+i=0
+while [ ! -s "$dir/port" ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i + 1)); done
+port=$(cat "$dir/port")
+check "infer IDX offload: 100% against the full network" sh -c "'$CTL' --json infer --mode offload --server 127.0.0.1:$port '$dir/head.spx' '$dir/images.idx' --labels '$dir/labels.idx' | grep -q '\"tail\":100,.*\"accuracy\":1.000000'"
+check "infer exit-or-offload" sh -c "'$CTL' infer --server 127.0.0.1:$port '$dir/head.spx' '$dir/images.idx' | grep -q '0 fell back'"
+kill -TERM "$spid"
+wait "$spid"
+rc=$?
+spid=
+check "spex-serve exits 0 on SIGTERM" test "$rc" -eq 0
+check "infer after the server left falls back" sh -c "'$CTL' infer --mode offload --server 127.0.0.1:$port '$dir/head.spx' '$dir/inputs.raw' | grep -q '100 fell back'"
+check "spex-serve rejects a HEAD model" sh -c "! '$SERVE' -q -p 0 '$dir/head.spx'"
+check "spex-serve bad option" sh -c "'$SERVE' --workers 0 x 2>/dev/null; test \$? -eq 2"

@@ -1,0 +1,765 @@
+// SPDX-License-Identifier: MIT OR GPL-2.0
+/*
+ * spex-serve: the tail server. It loads a TAIL .spx and answers offload
+ * requests from libspex (Documentation/offload-protocol.rst).
+ *
+ * Each worker thread owns one io_uring, one SO_REUSEPORT listening
+ * socket (the kernel spreads connections over the workers) and its
+ * connections. Every socket operation is asynchronous and bounded by a
+ * linked timeout, and a worker handles at most one frame per event, so a
+ * slow or stuck client only ever holds its own connection. The model is
+ * immutable and shared; each worker has its own scratch.
+ */
+#include <arpa/inet.h>
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <liburing.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "spex_core.h"
+#include "spex_wire.h"
+
+#define DEFAULT_WORKERS		2
+#define DEFAULT_MAX_CONNS	256
+#define DEFAULT_IDLE_MS		30000
+#define SEND_TIMEOUT_MS		5000
+
+struct config {
+	const char *listen;
+	unsigned int port;
+	unsigned int workers;
+	unsigned int max_conns;
+	unsigned int idle_ms;
+	const char *port_file;
+	const char *model_path;
+	bool quiet;
+};
+
+struct server {
+	struct config cfg;
+	struct spex_model *tail;
+	const struct spex_model_info *mi;
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	unsigned int port;		/* bound port */
+	atomic_ulong frames, errors, conns, busy;
+};
+
+enum op { OP_ACCEPT = 1, OP_STOP, OP_RECV, OP_SEND, OP_TIMEOUT, OP_IGNORE };
+
+enum conn_state { C_FREE = 0, C_RECV_HDR, C_RECV_BODY, C_SEND, C_CLOSING };
+
+struct conn {
+	enum conn_state state;
+	int fd;
+	uint32_t gen;
+	unsigned int pending;		/* CQEs still to come */
+	bool close_after_send;
+	uint32_t have, want;		/* bytes of buf received / needed */
+	uint8_t *buf;			/* header + payload */
+	struct spex_wire_resp resp;
+	uint32_t sent;
+	struct __kernel_timespec ts;
+};
+
+struct worker {
+	struct server *srv;
+	unsigned int idx;
+	pthread_t thread;
+	int listen_fd;
+	int stop_fd;			/* eventfd: SIGTERM arrived */
+	uint64_t stop_val;
+	bool stopping;
+	bool accept_armed;
+	bool stop_armed;
+	struct io_uring ring;
+	struct conn *conns;
+	unsigned int n_conns;
+	void *scratch;
+	uint8_t *logits;
+	struct sockaddr_storage peer;
+	socklen_t peerlen;
+};
+
+static uint64_t udata(enum op op, unsigned int idx, uint32_t gen)
+{
+	return (uint64_t)op << 56 | (uint64_t)(gen & 0xffffff) << 32 | idx;
+}
+
+static struct io_uring_sqe *get_sqe(struct worker *w)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&w->ring);
+
+	if (!sqe) {
+		io_uring_submit(&w->ring);
+		sqe = io_uring_get_sqe(&w->ring);
+	}
+	return sqe;
+}
+
+static void ms_ts(struct __kernel_timespec *ts, unsigned int ms)
+{
+	ts->tv_sec = ms / 1000;
+	ts->tv_nsec = (long long)(ms % 1000) * 1000000;
+}
+
+static void arm_accept(struct worker *w)
+{
+	struct io_uring_sqe *sqe = get_sqe(w);
+
+	w->peerlen = sizeof(w->peer);
+	io_uring_prep_accept(sqe, w->listen_fd, (struct sockaddr *)&w->peer,
+			     &w->peerlen, SOCK_CLOEXEC);
+	io_uring_sqe_set_data64(sqe, udata(OP_ACCEPT, 0, 0));
+	w->accept_armed = true;
+}
+
+/* recv the rest of the frame part, bounded by the idle timeout */
+static void arm_recv(struct worker *w, struct conn *c)
+{
+	unsigned int idx = (unsigned int)(c - w->conns);
+	struct io_uring_sqe *sqe = get_sqe(w);
+
+	io_uring_prep_recv(sqe, c->fd, c->buf + c->have, c->want - c->have, 0);
+	sqe->flags |= IOSQE_IO_LINK;
+	io_uring_sqe_set_data64(sqe, udata(OP_RECV, idx, c->gen));
+	ms_ts(&c->ts, w->srv->cfg.idle_ms);
+	sqe = get_sqe(w);
+	io_uring_prep_link_timeout(sqe, &c->ts, 0);
+	io_uring_sqe_set_data64(sqe, udata(OP_TIMEOUT, idx, c->gen));
+	c->pending += 2;
+}
+
+static void arm_send(struct worker *w, struct conn *c)
+{
+	unsigned int idx = (unsigned int)(c - w->conns);
+	struct io_uring_sqe *sqe = get_sqe(w);
+
+	io_uring_prep_send(sqe, c->fd, (uint8_t *)&c->resp + c->sent,
+			   sizeof(c->resp) - c->sent, MSG_NOSIGNAL);
+	sqe->flags |= IOSQE_IO_LINK;
+	io_uring_sqe_set_data64(sqe, udata(OP_SEND, idx, c->gen));
+	ms_ts(&c->ts, SEND_TIMEOUT_MS);
+	sqe = get_sqe(w);
+	io_uring_prep_link_timeout(sqe, &c->ts, 0);
+	io_uring_sqe_set_data64(sqe, udata(OP_TIMEOUT, idx, c->gen));
+	c->pending += 2;
+}
+
+static void conn_close(struct worker *w, struct conn *c)
+{
+	if (c->state != C_CLOSING) {
+		c->state = C_CLOSING;
+		shutdown(c->fd, SHUT_RDWR);	/* ends any op in flight */
+	}
+	if (c->pending)
+		return;
+	close(c->fd);
+	c->fd = -1;
+	c->state = C_FREE;
+	c->gen++;
+	w->n_conns--;
+}
+
+static void expect_header(struct worker *w, struct conn *c)
+{
+	c->state = C_RECV_HDR;
+	c->have = 0;
+	c->want = SPEX_WIRE_HDR_LEN;
+	arm_recv(w, c);
+}
+
+static void reply(struct worker *w, struct conn *c, unsigned int status,
+		  uint64_t req_id, bool close_after)
+{
+	struct spex_wire_resp *r = &c->resp;
+
+	memset(r, 0, sizeof(*r));
+	r->magic = htole32(SPEX_WIRE_RESP_MAGIC);
+	r->version = htole16(SPEX_WIRE_VERSION);
+	r->status = htole16((uint16_t)status);
+	r->request_id = htole64(req_id);
+	r->n_classes = htole32(w->srv->mi->n_classes);
+	if (status != SPEX_WS_OK)
+		atomic_fetch_add(&w->srv->errors, 1);
+	c->state = C_SEND;
+	c->sent = 0;
+	c->close_after_send = close_after;
+}
+
+static void finish_reply(struct worker *w, struct conn *c)
+{
+	c->resp.crc32 = htole32(spex_wire_resp_crc(&c->resp));
+	arm_send(w, c);
+}
+
+/* A whole header is in: check what can be checked before the payload. */
+static void got_header(struct worker *w, struct conn *c)
+{
+	const struct spex_wire_req *q = (const void *)c->buf;
+	uint32_t len = le32toh(q->payload_len);
+	uint64_t id = le64toh(q->request_id);
+
+	if (le32toh(q->magic) != SPEX_WIRE_REQ_MAGIC) {
+		reply(w, c, SPEX_WS_BAD_FRAME, 0, true);
+	} else if (le16toh(q->version) != SPEX_WIRE_VERSION) {
+		reply(w, c, SPEX_WS_VERSION, id, true);
+	} else if (le16toh(q->type) != SPEX_WIRE_INFER || q->flags ||
+		   q->reserved) {
+		reply(w, c, SPEX_WS_BAD_FRAME, id, true);
+	} else if (len != w->srv->mi->input_bytes) {
+		/* the stream cannot be resynchronised without trusting len */
+		reply(w, c, SPEX_WS_LENGTH, id, true);
+	} else {
+		c->state = C_RECV_BODY;
+		c->want = SPEX_WIRE_HDR_LEN + len;
+		if (len) {
+			arm_recv(w, c);
+			return;
+		}
+	}
+	if (c->state == C_SEND)
+		finish_reply(w, c);
+}
+
+/* A whole frame is in: run the tail and answer. */
+static void got_frame(struct worker *w, struct conn *c)
+{
+	const struct spex_wire_req *q = (const void *)c->buf;
+	const struct spex_model_info *mi = w->srv->mi;
+	uint32_t len = le32toh(q->payload_len);
+	uint64_t id = le64toh(q->request_id);
+	const uint8_t *payload = c->buf + SPEX_WIRE_HDR_LEN;
+	struct spex_result res;
+	struct timespec t0, t1;
+	int st;
+
+	if (le32toh(q->crc32) != spex_wire_req_crc(q, payload, len)) {
+		reply(w, c, SPEX_WS_BAD_FRAME, id, true);
+		finish_reply(w, c);
+		return;
+	}
+	if (memcmp(q->model_hash, mi->hash, SPX_HASH_LEN)) {
+		/* well-framed: the connection stays usable */
+		reply(w, c, SPEX_WS_HASH, id, false);
+		finish_reply(w, c);
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	st = spex_run(w->srv->tail, NULL, NULL, w->scratch, payload, len,
+		      w->logits, mi->output_bytes, &res);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (st != SPEX_OK) {
+		reply(w, c, SPEX_WS_ENGINE, id, false);
+		c->resp.engine_status = htole32((uint32_t)st);
+		finish_reply(w, c);
+		return;
+	}
+	reply(w, c, SPEX_WS_OK, id, false);
+	c->resp.decision = htole32(res.decision);
+	c->resp.class_id = htole32(res.class_id);
+	c->resp.confidence_q16 = htole32(res.confidence_q16);
+	c->resp.engine_status = htole32((uint32_t)st);
+	c->resp.layers_run = htole32(res.layers_run);
+	c->resp.macs = htole64(res.macs);
+	c->resp.ns = htole64((uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000ull +
+			     (uint64_t)(t1.tv_nsec - t0.tv_nsec));
+	atomic_fetch_add(&w->srv->frames, 1);
+	finish_reply(w, c);
+}
+
+static void on_accept(struct worker *w, int fd)
+{
+	struct conn *c = NULL;
+	int one = 1;
+
+	if (fd < 0)
+		return;
+	if (w->stopping) {
+		close(fd);
+		return;
+	}
+	for (unsigned int i = 0; i < w->srv->cfg.max_conns; i++) {
+		if (w->conns[i].state == C_FREE) {
+			c = &w->conns[i];
+			break;
+		}
+	}
+	if (!c) {
+		/* Full: say so without waiting on the client, then close. */
+		struct spex_wire_resp r = { 0 };
+
+		r.magic = htole32(SPEX_WIRE_RESP_MAGIC);
+		r.version = htole16(SPEX_WIRE_VERSION);
+		r.status = htole16(SPEX_WS_BUSY);
+		r.crc32 = htole32(spex_wire_resp_crc(&r));
+		(void)!send(fd, &r, sizeof(r), MSG_DONTWAIT | MSG_NOSIGNAL);
+		close(fd);
+		atomic_fetch_add(&w->srv->busy, 1);
+		return;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c->fd = fd;
+	c->pending = 0;
+	w->n_conns++;
+	atomic_fetch_add(&w->srv->conns, 1);
+	expect_header(w, c);
+}
+
+static void on_recv(struct worker *w, struct conn *c, int res)
+{
+	if (c->state == C_CLOSING) {
+		conn_close(w, c);
+		return;
+	}
+	if (res <= 0) {		/* EOF, error or idle timeout (-ECANCELED) */
+		if (c->have)	/* mid-frame */
+			atomic_fetch_add(&w->srv->errors, 1);
+		conn_close(w, c);
+		return;
+	}
+	c->have += (uint32_t)res;
+	if (c->have < c->want) {
+		arm_recv(w, c);
+		return;
+	}
+	if (c->state == C_RECV_HDR)
+		got_header(w, c);
+	else
+		got_frame(w, c);
+}
+
+static void on_send(struct worker *w, struct conn *c, int res)
+{
+	if (c->state == C_CLOSING || res <= 0) {
+		conn_close(w, c);
+		return;
+	}
+	c->sent += (uint32_t)res;
+	if (c->sent < sizeof(c->resp)) {
+		arm_send(w, c);
+		return;
+	}
+	if (c->close_after_send || w->stopping)
+		conn_close(w, c);
+	else
+		expect_header(w, c);
+}
+
+static void begin_stop(struct worker *w)
+{
+	struct io_uring_sqe *sqe;
+
+	w->stopping = true;
+	if (w->accept_armed) {
+		sqe = get_sqe(w);
+		io_uring_prep_cancel64(sqe, udata(OP_ACCEPT, 0, 0), 0);
+		io_uring_sqe_set_data64(sqe, udata(OP_IGNORE, 0, 0));
+	}
+	for (unsigned int i = 0; i < w->srv->cfg.max_conns; i++) {
+		struct conn *c = &w->conns[i];
+
+		/* an answer being sent is finished first (on_send closes) */
+		if (c->state == C_RECV_HDR || c->state == C_RECV_BODY)
+			conn_close(w, c);
+	}
+}
+
+static void handle_cqe(struct worker *w, const struct io_uring_cqe *cqe)
+{
+	uint64_t ud = cqe->user_data;
+	enum op op = (enum op)(ud >> 56);
+	unsigned int idx = (uint32_t)ud;
+	struct conn *c;
+
+	switch (op) {
+	case OP_ACCEPT:
+		w->accept_armed = false;
+		on_accept(w, cqe->res);
+		if (!w->stopping)
+			arm_accept(w);
+		return;
+	case OP_STOP:
+		w->stop_armed = false;
+		begin_stop(w);
+		return;
+	case OP_IGNORE:
+		return;
+	default:
+		break;
+	}
+	if (idx >= w->srv->cfg.max_conns)
+		return;
+	c = &w->conns[idx];
+	if (!c->pending || c->state == C_FREE)
+		return;
+	c->pending--;
+	if (op == OP_RECV)
+		on_recv(w, c, cqe->res);
+	else if (op == OP_SEND)
+		on_send(w, c, cqe->res);
+	else if (c->state == C_CLOSING)	/* a timeout's CQE */
+		conn_close(w, c);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct io_uring_sqe *sqe;
+
+	arm_accept(w);
+	sqe = get_sqe(w);
+	io_uring_prep_read(sqe, w->stop_fd, &w->stop_val, sizeof(w->stop_val), 0);
+	io_uring_sqe_set_data64(sqe, udata(OP_STOP, 0, 0));
+	w->stop_armed = true;
+
+	while (!w->stopping || w->n_conns || w->accept_armed) {
+		struct io_uring_cqe *cqe;
+		unsigned int head, n = 0;
+		int ret;
+
+		ret = io_uring_submit_and_wait(&w->ring, 1);
+		if (ret < 0 && ret != -EINTR && ret != -EAGAIN && ret != -EBUSY) {
+			fprintf(stderr, "spex-serve: worker %u: io_uring: %s\n",
+				w->idx, strerror(-ret));
+			break;
+		}
+		io_uring_for_each_cqe(&w->ring, head, cqe) {
+			handle_cqe(w, cqe);
+			n++;
+		}
+		io_uring_cq_advance(&w->ring, n);
+	}
+	return NULL;
+}
+
+static int open_listener(struct server *s, bool first)
+{
+	int fd, one = 1;
+
+	fd = socket(s->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&s->addr, s->addrlen) < 0 ||
+	    listen(fd, 1024) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	if (first) {
+		struct sockaddr_storage a;
+		socklen_t len = sizeof(a);
+
+		getsockname(fd, (struct sockaddr *)&a, &len);
+		s->port = ntohs(a.ss_family == AF_INET6 ?
+				((struct sockaddr_in6 *)&a)->sin6_port :
+				((struct sockaddr_in *)&a)->sin_port);
+		/* the other workers join this port */
+		if (s->addr.ss_family == AF_INET6)
+			((struct sockaddr_in6 *)&s->addr)->sin6_port = htons(s->port);
+		else
+			((struct sockaddr_in *)&s->addr)->sin_port = htons(s->port);
+	}
+	return fd;
+}
+
+static int worker_init(struct server *s, struct worker *w, unsigned int idx)
+{
+	const struct spex_model_info *mi = s->mi;
+	struct io_uring_params p = { 0 };
+	int ret;
+
+	w->srv = s;
+	w->idx = idx;
+	w->listen_fd = open_listener(s, idx == 0);
+	if (w->listen_fd < 0)
+		return w->listen_fd;
+	w->stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (w->stop_fd < 0)
+		return -errno;
+	w->conns = calloc(s->cfg.max_conns, sizeof(*w->conns));
+	w->scratch = malloc(spex_model_scratch_size(s->tail));
+	w->logits = malloc(mi->output_bytes);
+	if (!w->conns || !w->scratch || !w->logits)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < s->cfg.max_conns; i++) {
+		w->conns[i].fd = -1;
+		w->conns[i].buf = malloc(SPEX_WIRE_HDR_LEN + mi->input_bytes);
+		if (!w->conns[i].buf)
+			return -ENOMEM;
+	}
+	/* per connection at most 2 SQEs in flight, plus accept and stop */
+	p.flags = IORING_SETUP_CQSIZE;
+	p.cq_entries = 4 * s->cfg.max_conns + 16;
+	ret = io_uring_queue_init_params(256, &w->ring, &p);
+	return ret;
+}
+
+static void worker_fini(struct worker *w)
+{
+	if (w->conns)
+		for (unsigned int i = 0; i < w->srv->cfg.max_conns; i++) {
+			if (w->conns[i].fd >= 0)
+				close(w->conns[i].fd);
+			free(w->conns[i].buf);
+		}
+	free(w->conns);
+	free(w->scratch);
+	free(w->logits);
+	if (w->listen_fd >= 0)
+		close(w->listen_fd);
+	if (w->stop_fd >= 0)
+		close(w->stop_fd);
+}
+
+static int load_tail(struct server *s)
+{
+	struct spex_diag diag = { 0 };
+	FILE *f = fopen(s->cfg.model_path, "rb");
+	size_t len = 0, cap = 1 << 16;
+	char *blob = NULL;
+	int st;
+
+	if (!f) {
+		fprintf(stderr, "spex-serve: %s: %s\n", s->cfg.model_path,
+			strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		char *nb = realloc(blob, cap);
+		size_t n;
+
+		if (!nb) {
+			free(blob);
+			fclose(f);
+			return -1;
+		}
+		blob = nb;
+		n = fread(blob + len, 1, cap - len, f);
+		len += n;
+		if (len < cap)
+			break;
+		cap *= 2;
+	}
+	fclose(f);
+	st = spex_model_load(blob, len, NULL, &s->tail, &diag);
+	free(blob);
+	if (st != SPEX_OK) {
+		fprintf(stderr, "spex-serve: %s: %s (%s at byte %u): %s\n",
+			s->cfg.model_path, spex_status_str(st),
+			spex_status_name(st), diag.offset, diag.msg);
+		return -1;
+	}
+	s->mi = spex_model_info(s->tail);
+	if (s->mi->role != SPX_ROLE_TAIL) {
+		fprintf(stderr, "spex-serve: %s: not a TAIL model (role %u)\n",
+			s->cfg.model_path, s->mi->role);
+		return -1;
+	}
+	return 0;
+}
+
+static int resolve(struct server *s)
+{
+	struct addrinfo hints = { 0 }, *ai;
+	char port[8];
+	int ret;
+
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	snprintf(port, sizeof(port), "%u", s->cfg.port);
+	ret = getaddrinfo(s->cfg.listen, port, &hints, &ai);
+	if (ret) {
+		fprintf(stderr, "spex-serve: %s: %s\n", s->cfg.listen,
+			gai_strerror(ret));
+		return -1;
+	}
+	memcpy(&s->addr, ai->ai_addr, ai->ai_addrlen);
+	s->addrlen = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: spex-serve [OPTIONS] TAIL.spx\n"
+"Serve the tail of a split spex network to libspex clients.\n\n"
+"  -l, --listen ADDR      address to listen on (default 127.0.0.1)\n"
+"  -p, --port N           TCP port (default %u; 0 picks a free one)\n"
+"  -w, --workers N        worker threads, one io_uring each (default %u)\n"
+"  -c, --max-conns N      connections per worker (default %u)\n"
+"  -t, --idle-timeout MS  close a connection idle or stuck mid-frame for\n"
+"                         this long (default %u)\n"
+"      --port-file FILE   write the bound port to FILE once listening\n"
+"  -q, --quiet            no start-up and shutdown lines\n"
+"  -h, --help\n\n"
+"Examples:\n"
+"  spex-serve tail.spx                      # 127.0.0.1:%u, %u workers\n"
+"  spex-serve -p 0 --port-file /run/spex.port -w 4 tail.spx\n"
+"  spexctl infer --server 127.0.0.1:%u head.spx images.idx\n"
+"SIGTERM or SIGINT: stop accepting, finish answers in flight, exit 0.\n",
+		SPEX_WIRE_PORT, DEFAULT_WORKERS, DEFAULT_MAX_CONNS,
+		DEFAULT_IDLE_MS, SPEX_WIRE_PORT, DEFAULT_WORKERS,
+		SPEX_WIRE_PORT);
+}
+
+static bool parse_uint(const char *s, unsigned int min, unsigned int max,
+		       unsigned int *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return false;
+	*out = (unsigned int)v;
+	return true;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "max-conns", required_argument, NULL, 'c' },
+		{ "idle-timeout", required_argument, NULL, 't' },
+		{ "port-file", required_argument, NULL, 'P' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct server s = { 0 };
+	struct worker *ws;
+	sigset_t sigs;
+	unsigned int i, started = 0;
+	int opt, sig, rc = 0;
+
+	s.cfg.listen = "127.0.0.1";
+	s.cfg.port = SPEX_WIRE_PORT;
+	s.cfg.workers = DEFAULT_WORKERS;
+	s.cfg.max_conns = DEFAULT_MAX_CONNS;
+	s.cfg.idle_ms = DEFAULT_IDLE_MS;
+	while ((opt = getopt_long(argc, argv, "l:p:w:c:t:qh", longopts,
+				  NULL)) != -1) {
+		bool ok = true;
+
+		switch (opt) {
+		case 'l': s.cfg.listen = optarg; break;
+		case 'p': ok = parse_uint(optarg, 0, 65535, &s.cfg.port); break;
+		case 'w': ok = parse_uint(optarg, 1, 256, &s.cfg.workers); break;
+		case 'c': ok = parse_uint(optarg, 1, 65536, &s.cfg.max_conns); break;
+		case 't': ok = parse_uint(optarg, 1, 3600000, &s.cfg.idle_ms); break;
+		case 'P': s.cfg.port_file = optarg; break;
+		case 'q': s.cfg.quiet = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+		if (!ok) {
+			fprintf(stderr, "spex-serve: bad value for -%c: %s\n",
+				opt, optarg);
+			return 2;
+		}
+	}
+	if (optind + 1 != argc) {
+		usage(stderr);
+		return 2;
+	}
+	s.cfg.model_path = argv[optind];
+	if (load_tail(&s) || resolve(&s))
+		return 1;
+
+	/* Only the main thread takes SIGTERM/SIGINT, through sigwait(). */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	ws = calloc(s.cfg.workers, sizeof(*ws));
+	if (!ws)
+		return 1;
+	for (i = 0; i < s.cfg.workers; i++) {
+		int ret;
+
+		ws[i].listen_fd = ws[i].stop_fd = -1;
+		ret = worker_init(&s, &ws[i], i);
+		if (ret) {
+			fprintf(stderr, "spex-serve: worker %u: %s\n", i,
+				strerror(-ret));
+			rc = 1;
+			break;
+		}
+		if (pthread_create(&ws[i].thread, NULL, worker_main, &ws[i])) {
+			rc = 1;
+			break;
+		}
+		started++;
+	}
+	if (!rc) {
+		if (s.cfg.port_file) {
+			char tmp[4096];
+			FILE *f;
+
+			/* written whole, then renamed: readers never see half */
+			snprintf(tmp, sizeof(tmp), "%s.tmp", s.cfg.port_file);
+			f = fopen(tmp, "w");
+			if (!f || fprintf(f, "%u\n", s.port) < 0 || fclose(f) ||
+			    rename(tmp, s.cfg.port_file)) {
+				fprintf(stderr, "spex-serve: %s: %s\n",
+					s.cfg.port_file, strerror(errno));
+				rc = 1;
+			}
+		}
+		if (!s.cfg.quiet) {
+			printf("spex-serve: %s: tail \"%s\", %u classes, "
+			       "listening on %s port %u, %u workers\n",
+			       s.cfg.model_path, s.mi->name, s.mi->n_classes,
+			       s.cfg.listen, s.port, s.cfg.workers);
+			fflush(stdout);
+		}
+	}
+	if (!rc) {
+		sigwait(&sigs, &sig);
+	}
+	for (i = 0; i < started; i++) {
+		uint64_t one = 1;
+
+		(void)!write(ws[i].stop_fd, &one, sizeof(one));
+	}
+	for (i = 0; i < started; i++) {
+		pthread_join(ws[i].thread, NULL);
+		io_uring_queue_exit(&ws[i].ring);
+	}
+	for (i = 0; i < s.cfg.workers; i++)
+		if (ws[i].srv)
+			worker_fini(&ws[i]);
+	if (!s.cfg.quiet && !rc)
+		printf("spex-serve: stopped: %lu frames answered, %lu errors, "
+		       "%lu connections, %lu refused busy\n",
+		       atomic_load(&s.frames), atomic_load(&s.errors),
+		       atomic_load(&s.conns), atomic_load(&s.busy));
+	free(ws);
+	spex_model_free(s.tail);
+	return rc;
+}

@@ -1,0 +1,10 @@
+# SPDX-License-Identifier: MIT OR GPL-2.0
+# tools/spex-serve: the tail server (release core, liburing, pthreads).
+
+SPEX_SERVE_BIN	:= $(BUILD)/rel/tools/spex-serve
+TOOLS_BINS	+= $(SPEX_SERVE_BIN)
+
+$(SPEX_SERVE_BIN): tools/spex-serve/spex-serve.c lib/spex_wire.h $(CORE_REL_LIB)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LIB_CPPFLAGS) $(CFLAGS) $(DEPFLAGS) $< $(CORE_REL_LIB) \
+		-o $@ $(URING_LIBS) -lpthread -lm

@@ -1,0 +1,12 @@
+# SPDX-License-Identifier: MIT OR GPL-2.0
+# tools/spexctl: the CLI, linked to the static libspex (no rpath needed
+# once installed) and the shared IDX reader (tools/common/idx.c).
+
+SPEXCTL_BIN	:= $(BUILD)/rel/tools/spexctl
+TOOLS_BINS	+= $(SPEXCTL_BIN)
+
+$(SPEXCTL_BIN): tools/spexctl/spexctl.c tools/common/idx.c tools/common/idx.h $(LIBSPEX_A)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LIB_CPPFLAGS) -Itools/common $(CFLAGS) $(DEPFLAGS) \
+		tools/spexctl/spexctl.c tools/common/idx.c $(LIBSPEX_A) \
+		-o $@ $(URING_LIBS) -lm
