@@ -87,6 +87,7 @@ CHECK_SUITES	+= lib
 check-lib: all
 	$(Q)scripts/run-checks.sh lib
 
+bench: bench-lib
 bench-lib: $(BENCH_LIB_BIN) $(SPEX_SERVE_BIN)
 	$(Q)SPEX_SERVE=$(SPEX_SERVE_BIN) $(BENCH_LIB_BIN)
 
