@@ -3,7 +3,8 @@
 # against the release core and against the ASan+UBSan core.
 
 UNIT_SRCS	:= $(sort $(wildcard tests/unit/test_*.c))
-UNIT_HELPERS	:= $(filter-out tests/unit/test_%,$(wildcard tests/unit/*.c)) $(wildcard tests/common/*.c) $(UNIT_EXTRA)
+UNIT_HELPERS	:= $(sort $(filter-out tests/unit/test_%,$(wildcard tests/unit/*.c)) $(wildcard tests/common/*.c) \
+		   $(wildcard tools/common/*.c) $(UNIT_EXTRA))
 UNIT_REL_BINS	:= $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/rel/tests/%)
 UNIT_SAN_BINS	:= $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/san/tests/%)
 
