@@ -18,6 +18,7 @@
 #define _UAPI_LINUX_SPEX_H
 
 #include <linux/types.h>
+#include <linux/ioctl.h>
 
 /* ------------------------------------------------------------------ */
 /* The .spx model format                                              */
@@ -317,7 +318,6 @@ struct spex_result {
  * flag or field that needs a feature bit the module lacks is refused with
  * EINVAL, so new userspace on an old module fails cleanly.
  */
-#include <linux/ioctl.h>
 
 #define SPEX_ABI_VERSION	1
 #define SPEX_IOC_MAGIC		0xB8	/* free in ioctl-number.rst */

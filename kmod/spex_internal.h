@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * spex.ko internals: the loaded-model object, the per-file state and the
+ * functions the parts of the module share.
+ */
+#ifndef SPEX_INTERNAL_H
+#define SPEX_INTERNAL_H
+
+#include <linux/atomic.h>
+#include <linux/completion.h>
+#include <linux/kref.h>
+#include <linux/rcupdate.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+#include <linux/spex.h>
+
+#include "../core/spex_core.h"
+
+/* Module parameters (spex_main.c); read with READ_ONCE, may change. */
+extern unsigned int spex_max_models;
+extern unsigned int spex_max_model_bytes;
+extern unsigned int spex_max_jobs_per_file;
+extern unsigned int spex_max_input_bytes;
+extern unsigned int spex_max_model_mem_mb;
+extern unsigned int spex_pool_slots;
+extern unsigned long spex_fpu_chunk_macs;
+extern bool spex_simd;
+
+/* Per-model counters, shown in debugfs and by MODEL_INFO. */
+struct spex_kstats {
+	atomic64_t jobs;
+	atomic64_t exits;
+	atomic64_t offloads;
+	atomic64_t errors;
+	atomic64_t total_ns;
+};
+
+/*
+ * A loaded model. Immutable after load except for the policy, the
+ * counters and the scratch pool. Lifetime: ref counts the registry's
+ * reference plus one per job or in-kernel user; RCU protects lookups.
+ */
+struct spex_kmodel {
+	struct kref ref;
+	u32 id;
+	struct spex_model *model;		/* core engine's model */
+	const struct spex_model_info *info;
+
+	spinlock_t policy_lock;			/* protects policy */
+	struct spex_policy policy;
+
+	/*
+	 * Scratch pool: n_slots buffers of slot_bytes, each holding the
+	 * engine's scratch, a copy of the input and the output, so a job
+	 * never allocates. pool_lock protects free_slots and n_free;
+	 * pool_wq waits for a free slot.
+	 */
+	spinlock_t pool_lock;
+	void **free_slots;
+	u32 n_free;
+	u32 n_slots;
+	size_t slot_bytes;
+	size_t in_off, out_off;			/* within a slot */
+	void *pool;
+	wait_queue_head_t pool_wq;
+
+	struct spex_kstats stats;
+	struct dentry *dbg;
+
+	/* Unload: set while an unloader waits for the last reference. */
+	atomic_t unload_waiting;
+	struct completion unloaded;
+	struct rcu_head rcu;
+};
+
+/* Per open file of /dev/spex. */
+struct spex_file {
+	atomic_t inflight;			/* jobs running on this file */
+};
+
+/* spex_registry.c */
+int spex_registry_load(const void *blob, size_t len, u32 *id,
+		       struct spex_diag *diag);
+int spex_registry_unload(u32 id);
+int spex_registry_list(u32 *ids, u32 cap, u32 *count);
+u32 spex_registry_count(void);
+void spex_registry_exit(void);
+void spex_kmodel_get_policy(struct spex_kmodel *km, struct spex_policy *p);
+int spex_kmodel_set_policy(struct spex_kmodel *km,
+			   const struct spex_policy *p);
+void *spex_pool_get(struct spex_kmodel *km, bool nonblock);
+void spex_pool_put(struct spex_kmodel *km, void *slot);
+
+/* spex_job.c */
+int spex_job_init(void);
+void spex_job_exit(void);
+const char *spex_kernels_name(void);
+int spex_kjob_run(struct spex_kmodel *km, const void *in, size_t in_len,
+		  void *out, size_t out_cap, void *scratch, u32 flags,
+		  struct spex_result *res);
+int spex_job_user(struct spex_file *sf, const struct spex_job *job,
+		  bool nonblock, u64 *res2);
+int spex_status_to_errno(int status);
+
+struct io_uring_cmd;
+
+/* spex_ioctl.c, spex_uring.c */
+long spex_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+int spex_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags);
+
+/* spex_debugfs.c */
+void spex_debugfs_init(void);
+void spex_debugfs_exit(void);
+void spex_debugfs_add(struct spex_kmodel *km);
+void spex_debugfs_remove(struct spex_kmodel *km);
+
+#endif /* SPEX_INTERNAL_H */

@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The /dev/spex ioctls. Every argument is copied in once, checked
+ * (reserved fields and unknown flags must be zero: EINVAL) and acted on;
+ * nothing is read from userspace twice.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "spex_compat.h"
+#include "spex_internal.h"
+
+static bool spex_zero(const void *p, size_t n)
+{
+	return !memchr_inv(p, 0, n);
+}
+
+static int spex_ioc_get_info(void __user *argp)
+{
+	struct spex_info info;
+
+	if (copy_from_user(&info, argp, sizeof(info)))
+		return -EFAULT;
+	if (info.flags || !spex_zero(info.reserved, sizeof(info.reserved)))
+		return -EINVAL;
+	memset(&info, 0, sizeof(info));
+	info.abi_version = SPEX_ABI_VERSION;
+	info.features = SPEX_F_URING_CMD | SPEX_F_JOB_SCALAR |
+			SPEX_F_LOAD_DIAG;
+	if (spex_have_cqe32_extra())
+		info.features |= SPEX_F_CQE32_EXTRA;
+	info.max_model_bytes = READ_ONCE(spex_max_model_bytes);
+	info.max_models = READ_ONCE(spex_max_models);
+	info.max_jobs_per_file = READ_ONCE(spex_max_jobs_per_file);
+	info.max_input_bytes = READ_ONCE(spex_max_input_bytes);
+	info.n_models = spex_registry_count();
+	strscpy(info.kernels, spex_kernels_name(), sizeof(info.kernels));
+	return copy_to_user(argp, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+static int spex_ioc_load(void __user *argp)
+{
+	struct spex_load ld;
+	struct spex_diag diag = {};
+	void *blob;
+	u32 id = 0;
+	int err;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (copy_from_user(&ld, argp, sizeof(ld)))
+		return -EFAULT;
+	if (ld.flags || ld.reserved0 || ld.model_id || ld.status ||
+	    ld.offset || !spex_zero(ld.reserved, sizeof(ld.reserved)))
+		return -EINVAL;
+	if (!ld.blob_len)
+		return -EINVAL;
+	if (ld.blob_len > READ_ONCE(spex_max_model_bytes))
+		return -EFBIG;
+	if (spex_registry_count() >= READ_ONCE(spex_max_models))
+		return -ENOSPC;
+
+	blob = kvmalloc(ld.blob_len, GFP_KERNEL_ACCOUNT);
+	if (!blob)
+		return -ENOMEM;
+	if (copy_from_user(blob, u64_to_user_ptr(ld.blob), ld.blob_len)) {
+		kvfree(blob);
+		return -EFAULT;
+	}
+	err = spex_registry_load(blob, ld.blob_len, &id, &diag);
+	kvfree(blob);
+
+	ld.model_id = id;
+	ld.status = err ? diag.status : SPEX_OK;
+	ld.offset = err ? diag.offset : 0;
+	memset(ld.msg, 0, sizeof(ld.msg));
+	if (err)
+		strscpy(ld.msg, diag.msg, sizeof(ld.msg));
+	if (copy_to_user(argp, &ld, sizeof(ld))) {
+		if (!err)
+			spex_registry_unload(id);
+		return -EFAULT;
+	}
+	return err;
+}
+
+static int spex_ioc_unload(void __user *argp)
+{
+	struct spex_unload ul;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (copy_from_user(&ul, argp, sizeof(ul)))
+		return -EFAULT;
+	if (ul.flags || ul.reserved)
+		return -EINVAL;
+	return spex_registry_unload(ul.model_id);
+}
+
+static int spex_ioc_list(void __user *argp)
+{
+	struct spex_list ls;
+	u32 *ids = NULL;
+	u32 cap;
+	int err;
+
+	if (copy_from_user(&ls, argp, sizeof(ls)))
+		return -EFAULT;
+	if (ls.count || !spex_zero(ls.reserved, sizeof(ls.reserved)))
+		return -EINVAL;
+	cap = min(ls.capacity, READ_ONCE(spex_max_models));
+	if (cap) {
+		ids = kcalloc(cap, sizeof(*ids), GFP_KERNEL);
+		if (!ids)
+			return -ENOMEM;
+	}
+	spex_registry_list(ids, cap, &ls.count);
+	err = 0;
+	if (cap && copy_to_user(u64_to_user_ptr(ls.ids), ids,
+				min(cap, ls.count) * sizeof(*ids)))
+		err = -EFAULT;
+	kfree(ids);
+	if (!err && copy_to_user(argp, &ls, sizeof(ls)))
+		err = -EFAULT;
+	return err;
+}
+
+static void spex_fill_layer(struct spex_layer_desc *d,
+			    const struct spex_layer_info *li)
+{
+	memset(d, 0, sizeof(*d));
+	d->type = li->type;
+	d->branch = li->branch;
+	d->in_c = li->in_c;
+	d->in_h = li->in_h;
+	d->in_w = li->in_w;
+	d->out_c = li->out_c;
+	d->out_h = li->out_h;
+	d->out_w = li->out_w;
+	d->fan_in = li->fan_in;
+	d->in_degree = li->in_degree;
+	d->density_ppm = li->fan_in ?
+		(u32)div_u64((u64)li->in_degree * 1000000, li->fan_in) : 0;
+	d->pattern = li->pattern;
+	d->z = li->z;
+	d->layout = li->layout;
+	d->weights = li->weights;
+	d->macs = li->macs;
+	d->dense_macs = li->dense_macs;
+}
+
+static int spex_ioc_model_info(void __user *argp)
+{
+	const struct spex_model_info *mi;
+	struct spex_model_desc *d;
+	struct spex_kmodel *km;
+	struct spex_layer_info li;
+	struct spex_layer_desc ld;
+	u32 i, e;
+	int err = 0;
+
+	d = kmalloc(sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return -ENOMEM;
+	if (copy_from_user(d, argp, sizeof(*d))) {
+		err = -EFAULT;
+		goto out;
+	}
+	if (d->flags || d->reserved0 ||
+	    !spex_zero(d->reserved, sizeof(d->reserved)) ||
+	    (d->layers_cap && !d->layers)) {
+		err = -EINVAL;
+		goto out;
+	}
+	km = spex_kmodel_get(d->model_id);
+	if (!km) {
+		err = -ENOENT;
+		goto out;
+	}
+	mi = km->info;
+	for (i = 0; i < min(d->layers_cap, mi->n_layers); i++) {
+		if (spex_model_layer_info(km->model, i, &li) != SPEX_OK)
+			memset(&li, 0, sizeof(li));
+		spex_fill_layer(&ld, &li);
+		if (copy_to_user(u64_to_user_ptr(d->layers) + i * sizeof(ld),
+				 &ld, sizeof(ld))) {
+			err = -EFAULT;
+			goto out_put;
+		}
+	}
+	{
+		u64 layers = d->layers;
+		u32 cap = d->layers_cap, id = d->model_id;
+
+		memset(d, 0, sizeof(*d));
+		d->model_id = id;
+		d->layers = layers;
+		d->layers_cap = cap;
+	}
+	d->n_layers = mi->n_layers;
+	memcpy(d->name, mi->name, sizeof(d->name));
+	memcpy(d->hash, mi->hash, sizeof(d->hash));
+	d->role = mi->role;
+	d->dtype = mi->dtype;
+	d->in_c = mi->in_c;
+	d->in_h = mi->in_h;
+	d->in_w = mi->in_w;
+	d->n_classes = mi->n_classes;
+	d->n_main = mi->n_main;
+	d->n_exits = mi->n_exits;
+	d->input_bytes = mi->input_bytes;
+	d->output_bytes = mi->output_bytes;
+	d->out_c = mi->out_c;
+	d->out_h = mi->out_h;
+	d->out_w = mi->out_w;
+	d->input_q = mi->input_q;
+	d->output_q = mi->output_q;
+	d->weights = mi->weights;
+	d->dense_weights = mi->dense_weights;
+	d->macs = mi->macs;
+	d->dense_macs = mi->dense_macs;
+	d->file_bytes = mi->file_bytes;
+	d->dense_file_bytes = mi->dense_file_bytes;
+	d->mem_bytes = mi->mem_bytes + (u64)km->n_slots * km->slot_bytes;
+	d->scratch_bytes = mi->scratch_bytes;
+	spex_kmodel_get_policy(km, &d->policy);
+	if (!d->policy.n_thresholds) {
+		d->policy.n_thresholds = mi->n_exits;
+		for (e = 0; e < mi->n_exits && e < SPX_MAX_EXITS; e++)
+			d->policy.threshold_q16[e] =
+				spex_model_exit_threshold(km->model, e);
+	}
+	d->jobs = atomic64_read(&km->stats.jobs);
+	d->exits = atomic64_read(&km->stats.exits);
+	d->offloads = atomic64_read(&km->stats.offloads);
+	d->errors = atomic64_read(&km->stats.errors);
+	d->total_ns = atomic64_read(&km->stats.total_ns);
+	if (copy_to_user(argp, d, sizeof(*d)))
+		err = -EFAULT;
+out_put:
+	spex_kmodel_put(km);
+out:
+	kfree(d);
+	return err;
+}
+
+static int spex_ioc_set_policy(void __user *argp)
+{
+	struct spex_set_policy sp;
+	struct spex_kmodel *km;
+	int st;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (copy_from_user(&sp, argp, sizeof(sp)))
+		return -EFAULT;
+	if (sp.flags || sp.reserved)
+		return -EINVAL;
+	km = spex_kmodel_get(sp.model_id);
+	if (!km)
+		return -ENOENT;
+	st = spex_kmodel_set_policy(km, &sp.policy);
+	spex_kmodel_put(km);
+	return st == SPEX_OK ? 0 : -spex_status_to_errno(st);
+}
+
+static int spex_ioc_infer(struct spex_file *sf, void __user *argp)
+{
+	struct spex_job job;
+	u64 res2;
+
+	if (copy_from_user(&job, argp, sizeof(job)))
+		return -EFAULT;
+	return spex_job_user(sf, &job, false, &res2);
+}
+
+long spex_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct spex_file *sf = file->private_data;
+	void __user *argp = (void __user *)arg;
+
+	switch (cmd) {
+	case SPEX_IOC_INFER:
+		return spex_ioc_infer(sf, argp);
+	case SPEX_IOC_GET_INFO:
+		return spex_ioc_get_info(argp);
+	case SPEX_IOC_LOAD_MODEL:
+		return spex_ioc_load(argp);
+	case SPEX_IOC_UNLOAD_MODEL:
+		return spex_ioc_unload(argp);
+	case SPEX_IOC_LIST_MODELS:
+		return spex_ioc_list(argp);
+	case SPEX_IOC_MODEL_INFO:
+		return spex_ioc_model_info(argp);
+	case SPEX_IOC_SET_POLICY:
+		return spex_ioc_set_policy(argp);
+	default:
+		return -ENOTTY;
+	}
+}

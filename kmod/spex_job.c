@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Job execution: one job runs the core engine in a scratch slot of its
+ * model's pool. With AVX2 the kernels run inside kernel_fpu_begin/end
+ * sections of at most fpu_chunk_macs multiply-accumulates (the engine
+ * cuts layers at those bounds); between sections the task may be
+ * rescheduled. Without AVX2, or when the FPU is not usable here, the
+ * scalar kernels run with no FPU section at all: both give bit-identical
+ * results.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <linux/ktime.h>
+#include <linux/module.h>
+#include <linux/sched.h>
+#include <linux/uaccess.h>
+#include <linux/workqueue.h>
+#include <asm/cpufeature.h>
+
+#include "spex_compat.h"
+#include "spex_internal.h"
+#include "spex_trace.h"
+
+static const struct spex_kernels *spex_simd_kernels;	/* NULL: none */
+static struct workqueue_struct *spex_wq;		/* spex_submit_async */
+static atomic64_t spex_job_seq;
+
+/* What the engine calls back for tracing; lives on the job's stack. */
+struct spex_job_ctx {
+	u32 model_id;
+	u64 job_id;
+	u64 t_layer;
+};
+
+int spex_job_init(void)
+{
+#ifdef SPEX_HAVE_AVX2
+	if (boot_cpu_has(X86_FEATURE_AVX2) &&
+	    cpu_has_xfeatures(XFEATURE_MASK_SSE | XFEATURE_MASK_YMM, NULL))
+		spex_simd_kernels = &spex_kernels_avx2;
+#endif
+	spex_wq = alloc_workqueue("spex", WQ_UNBOUND, 0);
+	return spex_wq ? 0 : -ENOMEM;
+}
+
+void spex_job_exit(void)
+{
+	destroy_workqueue(spex_wq);
+}
+
+const char *spex_kernels_name(void)
+{
+	return spex_simd_kernels && READ_ONCE(spex_simd) ?
+	       spex_simd_kernels->name : spex_kernels_scalar.name;
+}
+
+/* A positive errno for an engine status. */
+int spex_status_to_errno(int status)
+{
+	return spex_status_errno(status);
+}
+
+/*
+ * Softirqs stay off during an FPU section: on 6.1, kernel_fpu_begin()
+ * only disables preemption, and a softirq run at irq exit inside the
+ * section was seen to clobber the vector registers (wrong AVX2 results
+ * under QEMU). Later kernels disable softirqs in kernel_fpu_begin()
+ * themselves; nesting is harmless there.
+ */
+static void spex_fpu_begin(void *priv)
+{
+	local_bh_disable();
+	kernel_fpu_begin();
+}
+
+static void spex_fpu_end(void *priv)
+{
+	kernel_fpu_end();
+	local_bh_enable();
+	cond_resched();
+}
+
+static void spex_layer_done(void *priv, const struct spex_layer_event *ev)
+{
+	struct spex_job_ctx *ctx = priv;
+	u64 now = ktime_get_ns();
+
+	trace_layer(ctx->model_id, ctx->job_id, ev->layer, ev->branch,
+		    ev->type, ev->macs, ev->weight_bytes, ev->act_bytes,
+		    now - ctx->t_layer);
+	ctx->t_layer = now;
+}
+
+/*
+ * Run one job on kernel buffers; scratch is a pool slot. Process context
+ * only. Returns an enum spex_status and fills res (res->ns included).
+ */
+int spex_kjob_run(struct spex_kmodel *km, const void *in, size_t in_len,
+		  void *out, size_t out_cap, void *scratch, u32 flags,
+		  struct spex_result *res)
+{
+	struct spex_job_ctx ctx = { .model_id = km->id };
+	struct spex_exec ex = { .kernels = &spex_kernels_scalar };
+	struct spex_policy pol;
+	u64 t0;
+	int st;
+
+	might_sleep();
+	spex_kmodel_get_policy(km, &pol);
+	if (spex_simd_kernels && READ_ONCE(spex_simd) &&
+	    !(flags & SPEX_JOB_F_SCALAR) && may_use_simd()) {
+		ex.kernels = spex_simd_kernels;
+		ex.chunk_macs = max(READ_ONCE(spex_fpu_chunk_macs), 1024UL);
+		ex.simd_begin = spex_fpu_begin;
+		ex.simd_end = spex_fpu_end;
+	}
+	if (trace_layer_enabled())
+		ex.layer_done = spex_layer_done;
+	ex.priv = &ctx;
+
+	ctx.job_id = atomic64_inc_return(&spex_job_seq);
+	trace_job_start(km->id, ctx.job_id, in_len, flags);
+	t0 = ktime_get_ns();
+	ctx.t_layer = t0;
+	st = spex_run(km->model, &pol, &ex, scratch, in, in_len, out, out_cap,
+		      res);
+	res->ns = ktime_get_ns() - t0;
+	res->status = st;
+
+	atomic64_inc(&km->stats.jobs);
+	atomic64_add(res->ns, &km->stats.total_ns);
+	if (st != SPEX_OK)
+		atomic64_inc(&km->stats.errors);
+	else if (res->decision == SPEX_DECISION_OFFLOAD)
+		atomic64_inc(&km->stats.offloads);
+	else
+		atomic64_inc(&km->stats.exits);
+
+	if (st == SPEX_OK)
+		trace_exit_decision(km->id, ctx.job_id, res->decision,
+				    res->exit_index, res->class_id,
+				    res->confidence_q16, res->flags);
+	trace_job_end(km->id, ctx.job_id, st, res->decision, res->class_id,
+		      res->confidence_q16, res->macs,
+		      res->weight_bytes + res->act_bytes, res->ns);
+	return st;
+}
+
+/* Bytes of the output a successful job wrote. */
+static u32 spex_out_len(const struct spex_kmodel *km,
+			const struct spex_result *res)
+{
+	if (res->decision == SPEX_DECISION_OFFLOAD)
+		return min(res->bottleneck_len, km->info->output_bytes);
+	if (res->decision == SPEX_DECISION_FINAL)
+		return km->info->output_bytes;
+	return 0;
+}
+
+static bool spex_overlap(u64 a, u64 alen, u64 b, u64 blen)
+{
+	return alen && blen && a < b + blen && b < a + alen;
+}
+
+/* Checks that need no model: EINVAL, E2BIG. */
+static int spex_job_check(const struct spex_job *job)
+{
+	u64 rlen = job->result ? sizeof(struct spex_result) : 0;
+
+	if (job->reserved[0] || job->reserved[1] || job->reserved[2])
+		return -EINVAL;
+	if (job->flags & ~SPEX_JOB_F_ALL)
+		return -EINVAL;
+	if (!job->model_id)
+		return -EINVAL;
+	if (job->input_len > READ_ONCE(spex_max_input_bytes))
+		return -E2BIG;
+	if (spex_overlap(job->input, job->input_len, job->output,
+			 job->output_len) ||
+	    spex_overlap(job->input, job->input_len, job->result, rlen) ||
+	    spex_overlap(job->output, job->output_len, job->result, rlen))
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * A job from userspace (ioctl or uring_cmd). Returns the SPEX_RES_* word,
+ * or -errno; *res2 gets the CQE32 extra word.
+ */
+int spex_job_user(struct spex_file *sf, const struct spex_job *job,
+		  bool nonblock, u64 *res2)
+{
+	struct spex_result res = {};
+	struct spex_kmodel *km;
+	void *slot;
+	u32 out_len;
+	int st, ret;
+
+	ret = spex_job_check(job);
+	if (ret)
+		return ret;
+	if (atomic_inc_return(&sf->inflight) >
+	    READ_ONCE(spex_max_jobs_per_file)) {
+		ret = -EBUSY;
+		goto out_dec;
+	}
+	km = spex_kmodel_get(job->model_id);
+	if (!km) {
+		ret = -ENOENT;
+		goto out_dec;
+	}
+	if (job->input_len != km->info->input_bytes) {
+		st = SPEX_E_INPUT;
+		goto engine_err;
+	}
+	if (job->output_len < km->info->output_bytes) {
+		st = SPEX_E_OUTPUT;
+		goto engine_err;
+	}
+	slot = spex_pool_get(km, nonblock);
+	if (IS_ERR_OR_NULL(slot)) {
+		ret = slot ? PTR_ERR(slot) : -EAGAIN;
+		goto out_put;
+	}
+	if (copy_from_user((u8 *)slot + km->in_off,
+			   u64_to_user_ptr(job->input), job->input_len)) {
+		ret = -EFAULT;
+		goto out_slot;
+	}
+	st = spex_kjob_run(km, (u8 *)slot + km->in_off, job->input_len,
+			   (u8 *)slot + km->out_off, km->info->output_bytes,
+			   slot, job->flags, &res);
+	if (st != SPEX_OK) {
+		ret = -spex_status_to_errno(st);
+		goto out_result;
+	}
+	out_len = spex_out_len(km, &res);
+	if (out_len && copy_to_user(u64_to_user_ptr(job->output),
+				    (u8 *)slot + km->out_off, out_len)) {
+		ret = -EFAULT;
+		goto out_slot;
+	}
+	ret = SPEX_RES_PACK(res.decision, res.flags & SPEX_RF_FORCED,
+			    res.flags & SPEX_RF_LOW_CONF ? 1 : 0,
+			    res.class_id, res.confidence_q16);
+	*res2 = (u64)(res.exit_index & 0xff) |
+		((u64)(res.layers_run & 0xff) << 8) | ((u64)out_len << 32);
+out_result:
+	if (job->result && copy_to_user(u64_to_user_ptr(job->result), &res,
+					sizeof(res)))
+		ret = -EFAULT;
+out_slot:
+	spex_pool_put(km, slot);
+out_put:
+	spex_kmodel_put(km);
+out_dec:
+	atomic_dec(&sf->inflight);
+	return ret;
+
+engine_err:
+	atomic64_inc(&km->stats.errors);
+	res.status = st;
+	ret = -spex_status_to_errno(st);
+	if (job->result && copy_to_user(u64_to_user_ptr(job->result), &res,
+					sizeof(res)))
+		ret = -EFAULT;
+	goto out_put;
+}
+
+int spex_submit(struct spex_kmodel *km, const void *input, size_t in_len,
+		void *output, size_t out_cap, u32 flags,
+		struct spex_result *res)
+{
+	void *slot;
+	int st;
+
+	memset(res, 0, sizeof(*res));
+	if (flags & ~SPEX_JOB_F_ALL)
+		return -EINVAL;
+	if (in_len != km->info->input_bytes)
+		st = SPEX_E_INPUT;
+	else if (out_cap < km->info->output_bytes)
+		st = SPEX_E_OUTPUT;
+	else
+		st = SPEX_OK;
+	if (st != SPEX_OK) {
+		res->status = st;
+		atomic64_inc(&km->stats.errors);
+		return -spex_status_to_errno(st);
+	}
+	slot = spex_pool_get(km, false);
+	if (IS_ERR(slot))
+		return PTR_ERR(slot);
+	st = spex_kjob_run(km, input, in_len, output, out_cap, slot, flags,
+			   res);
+	spex_pool_put(km, slot);
+	return st == SPEX_OK ? 0 : -spex_status_to_errno(st);
+}
+EXPORT_SYMBOL_GPL(spex_submit);
+
+static void spex_async_work(struct work_struct *work)
+{
+	struct spex_request *req = container_of(work, struct spex_request,
+						work);
+
+	req->error = spex_submit(req->model, req->input, req->input_len,
+				 req->output, req->output_cap, req->flags,
+				 &req->result);
+	req->done(req);
+}
+
+int spex_submit_async(struct spex_request *req)
+{
+	if (!req->model || !req->done)
+		return -EINVAL;
+	req->error = 0;
+	INIT_WORK(&req->work, spex_async_work);
+	queue_work(spex_wq, &req->work);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(spex_submit_async);

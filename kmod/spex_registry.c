@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The model registry: ids to loaded models, their references, scratch
+ * pools and policies.
+ *
+ * Lookups are lock-free (RCU + kref_get_unless_zero); load and unload
+ * serialize on spex_reg_lock. Unload unlinks the model first, so new jobs
+ * get ENOENT at once, then waits until the jobs in flight (and in-kernel
+ * users) have put their references; the last put frees the model.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/cpumask.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/xarray.h>
+
+#include "spex_internal.h"
+
+/* id -> struct spex_kmodel; ids count up (cyclic), so a stale id fails */
+static DEFINE_XARRAY_ALLOC1(spex_models);
+/* spex_reg_lock protects spex_next_id, spex_n_models, spex_models writes */
+static DEFINE_MUTEX(spex_reg_lock);
+static u32 spex_next_id;
+static u32 spex_n_models;
+
+#define SPEX_SLOT_ALIGN		64
+
+static void spex_kmodel_release(struct kref *ref)
+{
+	struct spex_kmodel *km = container_of(ref, struct spex_kmodel, ref);
+
+	kvfree(km->pool);
+	kfree(km->free_slots);
+	spex_model_free(km->model);
+	/* A waiting unloader frees km itself, after its wait returns. */
+	if (atomic_xchg(&km->unload_waiting, 0))
+		complete(&km->unloaded);
+	else
+		kfree_rcu(km, rcu);
+}
+
+struct spex_kmodel *spex_kmodel_get(u32 id)
+{
+	struct spex_kmodel *km;
+
+	rcu_read_lock();
+	km = xa_load(&spex_models, id);
+	if (km && !kref_get_unless_zero(&km->ref))
+		km = NULL;
+	rcu_read_unlock();
+	return km;
+}
+EXPORT_SYMBOL_GPL(spex_kmodel_get);
+
+void spex_kmodel_put(struct spex_kmodel *km)
+{
+	if (km)
+		kref_put(&km->ref, spex_kmodel_release);
+}
+EXPORT_SYMBOL_GPL(spex_kmodel_put);
+
+u32 spex_kmodel_id(const struct spex_kmodel *km)
+{
+	return km->id;
+}
+EXPORT_SYMBOL_GPL(spex_kmodel_id);
+
+void spex_kmodel_io_bytes(const struct spex_kmodel *km, u32 *input_bytes,
+			  u32 *output_bytes)
+{
+	if (input_bytes)
+		*input_bytes = km->info->input_bytes;
+	if (output_bytes)
+		*output_bytes = km->info->output_bytes;
+}
+EXPORT_SYMBOL_GPL(spex_kmodel_io_bytes);
+
+void spex_kmodel_get_policy(struct spex_kmodel *km, struct spex_policy *p)
+{
+	spin_lock(&km->policy_lock);
+	*p = km->policy;
+	spin_unlock(&km->policy_lock);
+}
+
+int spex_kmodel_set_policy(struct spex_kmodel *km,
+			   const struct spex_policy *p)
+{
+	int st = spex_policy_check(km->model, p);
+
+	if (st != SPEX_OK)
+		return st;
+	spin_lock(&km->policy_lock);
+	km->policy = *p;
+	spin_unlock(&km->policy_lock);
+	return SPEX_OK;
+}
+
+/* A free scratch slot; sleeps for one unless nonblock (then NULL). */
+void *spex_pool_get(struct spex_kmodel *km, bool nonblock)
+{
+	void *slot = NULL;
+
+	for (;;) {
+		spin_lock(&km->pool_lock);
+		if (km->n_free)
+			slot = km->free_slots[--km->n_free];
+		spin_unlock(&km->pool_lock);
+		if (slot || nonblock)
+			return slot;
+		if (wait_event_killable(km->pool_wq, READ_ONCE(km->n_free)))
+			return ERR_PTR(-EINTR);
+	}
+}
+
+void spex_pool_put(struct spex_kmodel *km, void *slot)
+{
+	spin_lock(&km->pool_lock);
+	km->free_slots[km->n_free++] = slot;
+	spin_unlock(&km->pool_lock);
+	if (wq_has_sleeper(&km->pool_wq))
+		wake_up(&km->pool_wq);
+}
+
+static int spex_pool_init(struct spex_kmodel *km, u64 budget)
+{
+	const struct spex_model_info *info = km->info;
+	size_t scratch = SPEX_ALIGN_UP(spex_model_scratch_size(km->model),
+				       (size_t)SPEX_SLOT_ALIGN);
+	size_t in = SPEX_ALIGN_UP((size_t)info->input_bytes,
+				  (size_t)SPEX_SLOT_ALIGN);
+	size_t out = SPEX_ALIGN_UP((size_t)info->output_bytes,
+				   (size_t)SPEX_SLOT_ALIGN);
+	u32 n = READ_ONCE(spex_pool_slots);
+	size_t total;
+	u32 i;
+
+	if (!n)
+		n = 2 * num_online_cpus();
+	n = clamp_t(u32, n, 1, 1024);
+	km->in_off = scratch;
+	km->out_off = scratch + in;
+	km->slot_bytes = scratch + in + out;
+	if (check_mul_overflow(km->slot_bytes, (size_t)n, &total) ||
+	    total + info->mem_bytes > budget)
+		return -E2BIG;
+	km->pool = kvzalloc(total, GFP_KERNEL_ACCOUNT);
+	km->free_slots = kcalloc(n, sizeof(*km->free_slots), GFP_KERNEL);
+	if (!km->pool || !km->free_slots)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		km->free_slots[i] = (u8 *)km->pool + (size_t)i * km->slot_bytes;
+	km->n_slots = n;
+	km->n_free = n;
+	return 0;
+}
+
+int spex_registry_load(const void *blob, size_t len, u32 *id,
+		       struct spex_diag *diag)
+{
+	u64 budget = (u64)READ_ONCE(spex_max_model_mem_mb) << 20;
+	struct spex_load_opts opts = {
+		.budget = budget,
+		.flags = SPEX_LOAD_INT8_ONLY,
+	};
+	struct spex_kmodel *km;
+	int st, err;
+
+	km = kzalloc(sizeof(*km), GFP_KERNEL);
+	if (!km)
+		return -ENOMEM;
+	kref_init(&km->ref);
+	spin_lock_init(&km->policy_lock);
+	spin_lock_init(&km->pool_lock);
+	init_waitqueue_head(&km->pool_wq);
+	init_completion(&km->unloaded);
+	km->policy.mode = SPEX_MODE_AUTO;	/* the file's thresholds */
+
+	st = spex_model_load(blob, len, &opts, &km->model, diag);
+	if (st != SPEX_OK) {
+		kfree(km);
+		return -spex_status_to_errno(st);
+	}
+	km->info = spex_model_info(km->model);
+
+	err = spex_pool_init(km, budget);
+	if (err) {
+		if (diag) {
+			diag->status = err == -E2BIG ? SPEX_E_BUDGET :
+				       SPEX_E_NOMEM;
+			diag->offset = 0;
+			snprintf(diag->msg, sizeof(diag->msg),
+				 "scratch pool does not fit");
+		}
+		goto fail;
+	}
+
+	mutex_lock(&spex_reg_lock);
+	if (spex_n_models >= READ_ONCE(spex_max_models)) {
+		err = -ENOSPC;
+	} else {
+		err = xa_alloc_cyclic(&spex_models, &km->id, km,
+				      XA_LIMIT(1, INT_MAX), &spex_next_id,
+				      GFP_KERNEL);
+		if (err >= 0) {
+			err = 0;
+			spex_n_models++;
+			spex_debugfs_add(km);
+		}
+	}
+	mutex_unlock(&spex_reg_lock);
+	if (err)
+		goto fail;
+	*id = km->id;
+	pr_debug("model %u '%s' loaded\n", km->id, km->info->name);
+	return 0;
+
+fail:
+	spex_kmodel_put(km);
+	return err;
+}
+
+/* Unlink and drop the registry's reference; under spex_reg_lock. */
+static struct spex_kmodel *spex_registry_unlink(u32 id)
+{
+	struct spex_kmodel *km;
+
+	lockdep_assert_held(&spex_reg_lock);
+	km = xa_erase(&spex_models, id);
+	if (km) {
+		spex_n_models--;
+		spex_debugfs_remove(km);
+	}
+	return km;
+}
+
+int spex_registry_unload(u32 id)
+{
+	struct spex_kmodel *km;
+
+	mutex_lock(&spex_reg_lock);
+	km = spex_registry_unlink(id);
+	mutex_unlock(&spex_reg_lock);
+	if (!km)
+		return -ENOENT;
+
+	atomic_set(&km->unload_waiting, 1);
+	spex_kmodel_put(km);	/* the registry's reference */
+	if (wait_for_completion_killable(&km->unloaded)) {
+		/*
+		 * Fatal signal: leave the freeing to the last put, unless
+		 * it is already under way (then it completes at once).
+		 */
+		if (atomic_xchg(&km->unload_waiting, 0))
+			return 0;
+		wait_for_completion(&km->unloaded);
+	}
+	kfree_rcu(km, rcu);
+	return 0;
+}
+
+int spex_registry_list(u32 *ids, u32 cap, u32 *count)
+{
+	struct spex_kmodel *km;
+	unsigned long id;
+	u32 n = 0;
+
+	mutex_lock(&spex_reg_lock);
+	xa_for_each(&spex_models, id, km) {
+		if (n < cap)
+			ids[n] = id;
+		n++;
+	}
+	mutex_unlock(&spex_reg_lock);
+	*count = n;
+	return 0;
+}
+
+u32 spex_registry_count(void)
+{
+	return READ_ONCE(spex_n_models);
+}
+
+/* Module exit: no file is open and no module uses the API any more. */
+void spex_registry_exit(void)
+{
+	struct spex_kmodel *km;
+	unsigned long id;
+
+	mutex_lock(&spex_reg_lock);
+	xa_for_each(&spex_models, id, km) {
+		spex_registry_unlink(id);
+		spex_kmodel_put(km);
+	}
+	mutex_unlock(&spex_reg_lock);
+	xa_destroy(&spex_models);
+	rcu_barrier();	/* kfree_rcu callbacks before the module goes */
+}

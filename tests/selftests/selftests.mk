@@ -1,0 +1,40 @@
+# SPDX-License-Identifier: GPL-2.0
+# tests/selftests/: kselftest-harness tests of /dev/spex, run inside the
+# QEMU guest by scripts/check-vm.sh. Each *_test.c is one program, linked
+# with the release core so it can compare the kernel with the userspace
+# engine. kselftest_harness.h comes from Debian's linux-source at build
+# time (scripts/get-kselftest-harness.sh), never from this repository.
+
+SELFTEST_SRCS	:= $(sort $(wildcard tests/selftests/*_test.c))
+SELFTEST_BINS	:= $(SELFTEST_SRCS:tests/selftests/%.c=$(BUILD)/selftests/%)
+SELFTEST_HELP	:= $(BUILD)/selftests/spex_st.o $(BUILD)/selftests/modelgen.o
+KSFT_DIR	:= $(BUILD)/kselftest
+KSFT_HARNESS	:= $(KSFT_DIR)/kselftest_harness.h
+SELFTEST_FLAGS	:= $(CPPFLAGS) -Itests/common -Itests/selftests -I$(KSFT_DIR) \
+		   $(CFLAGS) -Wno-sign-compare -Wno-shadow -Wno-missing-field-initializers \
+		   -pthread
+
+.PHONY: selftests
+selftests: $(SELFTEST_BINS)
+
+$(KSFT_HARNESS):
+	$(Q)scripts/get-kselftest-harness.sh $(KSFT_DIR)
+
+$(BUILD)/selftests/spex_st.o: tests/selftests/spex_st.c | $(KSFT_HARNESS)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(SELFTEST_FLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(BUILD)/selftests/modelgen.o: tests/common/modelgen.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(SELFTEST_FLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(BUILD)/selftests/%_test: tests/selftests/%_test.c $(SELFTEST_HELP) $(CORE_REL_LIB) | $(KSFT_HARNESS)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(SELFTEST_FLAGS) $(DEPFLAGS) $< $(SELFTEST_HELP) $(CORE_REL_LIB) \
+		-o $@ -luring -lm
+
+# The kernel-module benchmark (make bench-kmod), not a test.
+$(BUILD)/selftests/spex_bench: tests/selftests/spex_bench.c $(SELFTEST_HELP) $(CORE_REL_LIB)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(SELFTEST_FLAGS) $(DEPFLAGS) $< $(SELFTEST_HELP) $(CORE_REL_LIB) \
+		-o $@ -luring -lm

@@ -1,0 +1,645 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Malformed requests: bad ids, lengths, pointers, overlapping buffers,
+ * reserved fields, unknown flags and cmd_ops, truncated, corrupt and
+ * oversize blobs, limits. Each must fail with its documented errno
+ * (Documentation/kmod.rst) and leave no splat in dmesg (the VM harness
+ * fails the run on one). Every job case runs by ioctl and by uring_cmd.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "spex_st.h"
+
+#define KADDR	0xffff888000000000ULL	/* a kernel address */
+
+/* The buffers of a valid job; cases break one thing. */
+struct jbufs {
+	u8 *in, *out;
+	struct spex_result *res;
+	u8 *ro;			/* a read-only page */
+	u8 *gone;		/* an unmapped page */
+	u32 in_len, out_len;
+};
+
+typedef void (*job_mut)(struct spex_job *j, struct jbufs *b);
+
+static void m_id0(struct spex_job *j, struct jbufs *b) { j->model_id = 0; }
+static void m_id_none(struct spex_job *j, struct jbufs *b) { j->model_id = 0x7ffffff0; }
+static void m_flags(struct spex_job *j, struct jbufs *b) { j->flags = 0x80; }
+static void m_flags_hi(struct spex_job *j, struct jbufs *b) { j->flags = 0x80000000; }
+static void m_res0(struct spex_job *j, struct jbufs *b) { j->reserved[0] = 1; }
+static void m_res2(struct spex_job *j, struct jbufs *b) { j->reserved[2] = 1ULL << 63; }
+static void m_in_short(struct spex_job *j, struct jbufs *b) { j->input_len--; }
+static void m_in_long(struct spex_job *j, struct jbufs *b) { j->input_len++; }
+static void m_in_zero(struct spex_job *j, struct jbufs *b) { j->input_len = 0; }
+static void m_in_huge(struct spex_job *j, struct jbufs *b) { j->input_len = 0xfffffff0; }
+static void m_out_short(struct spex_job *j, struct jbufs *b) { j->output_len--; }
+static void m_out_zero(struct spex_job *j, struct jbufs *b) { j->output_len = 0; }
+static void m_in_null(struct spex_job *j, struct jbufs *b) { j->input = 0; }
+static void m_in_kaddr(struct spex_job *j, struct jbufs *b) { j->input = KADDR; }
+static void m_in_gone(struct spex_job *j, struct jbufs *b) { j->input = (uintptr_t)b->gone; }
+static void m_in_wrap(struct spex_job *j, struct jbufs *b) { j->input = ~0ULL - 8; }
+static void m_out_null(struct spex_job *j, struct jbufs *b) { j->output = 0; }
+static void m_out_ro(struct spex_job *j, struct jbufs *b) { j->output = (uintptr_t)b->ro; }
+static void m_out_kaddr(struct spex_job *j, struct jbufs *b) { j->output = KADDR; }
+static void m_res_bad(struct spex_job *j, struct jbufs *b) { j->result = 0x10; }
+static void m_res_ro(struct spex_job *j, struct jbufs *b) { j->result = (uintptr_t)b->ro; }
+static void m_ov_in_out(struct spex_job *j, struct jbufs *b) { j->output = j->input + 1; }
+static void m_ov_same(struct spex_job *j, struct jbufs *b) { j->output = j->input; }
+static void m_ov_out_res(struct spex_job *j, struct jbufs *b) { j->result = j->output + 8; }
+static void m_ov_in_res(struct spex_job *j, struct jbufs *b) { j->result = j->input; }
+
+FIXTURE(job) {
+	int fd;
+	struct st_model m;
+	u32 id;
+	struct jbufs b;
+};
+
+FIXTURE_VARIANT(job) {
+	job_mut mut;
+	int err;		/* expected errno */
+};
+
+#define JOB_CASE(name, fn, e) \
+	FIXTURE_VARIANT_ADD(job, name) { .mut = fn, .err = e }
+
+JOB_CASE(model_id_zero, m_id0, EINVAL);
+JOB_CASE(model_id_unknown, m_id_none, ENOENT);
+JOB_CASE(flags_unknown, m_flags, EINVAL);
+JOB_CASE(flags_high_bit, m_flags_hi, EINVAL);
+JOB_CASE(reserved0_set, m_res0, EINVAL);
+JOB_CASE(reserved2_set, m_res2, EINVAL);
+JOB_CASE(input_len_short, m_in_short, EINVAL);
+JOB_CASE(input_len_long, m_in_long, EINVAL);
+JOB_CASE(input_len_zero, m_in_zero, EINVAL);
+JOB_CASE(input_len_over_limit, m_in_huge, E2BIG);
+JOB_CASE(output_len_short, m_out_short, ENOSPC);
+JOB_CASE(output_len_zero, m_out_zero, ENOSPC);
+JOB_CASE(input_null, m_in_null, EFAULT);
+JOB_CASE(input_kernel_addr, m_in_kaddr, EFAULT);
+JOB_CASE(input_unmapped, m_in_gone, EFAULT);
+JOB_CASE(input_wraps, m_in_wrap, EFAULT);
+JOB_CASE(output_null, m_out_null, EFAULT);
+JOB_CASE(output_readonly, m_out_ro, EFAULT);
+JOB_CASE(output_kernel_addr, m_out_kaddr, EFAULT);
+JOB_CASE(result_bad_ptr, m_res_bad, EFAULT);
+JOB_CASE(result_readonly, m_res_ro, EFAULT);
+JOB_CASE(overlap_input_output, m_ov_in_out, EINVAL);
+JOB_CASE(overlap_same_buffer, m_ov_same, EINVAL);
+JOB_CASE(overlap_output_result, m_ov_out_res, EINVAL);
+JOB_CASE(overlap_input_result, m_ov_in_res, EINVAL);
+
+FIXTURE_SETUP(job)
+{
+	struct spex_policy pol = { .mode = SPEX_MODE_FORCE_OFFLOAD };
+	long pg = sysconf(_SC_PAGESIZE);
+
+	if (!st_have_spex())
+		SKIP(return, "no " SPEX_DEV);
+	self->fd = st_open();
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, st_model_build(&self->m, ST_MNIST, 3));
+	ASSERT_EQ(0, st_load(self->fd, &self->m, &self->id));
+	/* Every job writes its output, so a bad output pointer faults. */
+	ASSERT_EQ(0, st_set_policy(self->fd, self->id, &pol));
+	self->b.in_len = self->m.info->input_bytes;
+	self->b.out_len = self->m.info->output_bytes;
+	self->b.in = malloc(self->b.in_len);
+	self->b.out = malloc(self->b.out_len);
+	self->b.res = malloc(sizeof(*self->b.res));
+	st_input(&self->m, 1, self->b.in);
+	self->b.ro = mmap(NULL, pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+			  -1, 0);
+	/* PROT_NONE, not unmapped: nothing else can be mapped there. */
+	self->b.gone = mmap(NULL, pg, PROT_NONE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->b.ro);
+	ASSERT_NE(MAP_FAILED, self->b.gone);
+}
+
+FIXTURE_TEARDOWN(job)
+{
+	if (self->fd > 0) {
+		st_unload(self->fd, self->id);
+		close(self->fd);
+	}
+	munmap(self->b.ro, sysconf(_SC_PAGESIZE));
+	munmap(self->b.gone, sysconf(_SC_PAGESIZE));
+	free(self->b.in);
+	free(self->b.out);
+	free(self->b.res);
+	st_model_free(&self->m);
+}
+
+static void make_job(FIXTURE_DATA(job) *self, struct spex_job *j)
+{
+	st_job(j, self->id, self->b.in, self->b.in_len, self->b.out,
+	       self->b.out_len, self->b.res, 0);
+}
+
+TEST_F(job, ioctl)
+{
+	struct spex_job j;
+
+	make_job(self, &j);
+	ASSERT_LE(0, ioctl(self->fd, SPEX_IOC_INFER, &j));	/* valid */
+	variant->mut(&j, &self->b);
+	EXPECT_EQ(-1, ioctl(self->fd, SPEX_IOC_INFER, &j));
+	EXPECT_EQ(variant->err, errno);
+}
+
+TEST_F(job, uring_cmd)
+{
+	struct io_uring ring;
+	struct io_uring_cqe *cqe;
+	struct spex_job j;
+
+	ASSERT_EQ(0, st_ring_init(&ring, 4, false));
+	make_job(self, &j);
+	variant->mut(&j, &self->b);
+	ASSERT_NE(NULL, st_prep_infer(&ring, self->fd, &j, 42));
+	ASSERT_EQ(1, io_uring_submit_and_wait(&ring, 1));
+	ASSERT_EQ(0, io_uring_wait_cqe(&ring, &cqe));
+	EXPECT_EQ(42, io_uring_cqe_get_data64(cqe));
+	EXPECT_EQ(-variant->err, cqe->res);
+	io_uring_cqe_seen(&ring, cqe);
+	io_uring_queue_exit(&ring);
+}
+
+/* ---- uring_cmd framing ---- */
+
+FIXTURE(ring) {
+	int fd;
+	struct st_model m;
+	u32 id;
+	u8 *in, *out;
+};
+
+FIXTURE_SETUP(ring)
+{
+	if (!st_have_spex())
+		SKIP(return, "no " SPEX_DEV);
+	self->fd = st_open();
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, st_model_build(&self->m, ST_TINY, 3));
+	ASSERT_EQ(0, st_load(self->fd, &self->m, &self->id));
+	self->in = calloc(1, self->m.info->input_bytes);
+	self->out = calloc(1, self->m.info->output_bytes);
+}
+
+FIXTURE_TEARDOWN(ring)
+{
+	if (self->fd > 0) {
+		st_unload(self->fd, self->id);
+		close(self->fd);
+	}
+	free(self->in);
+	free(self->out);
+	st_model_free(&self->m);
+}
+
+static int submit_one(struct io_uring *ring, struct io_uring_sqe *sqe)
+{
+	struct io_uring_cqe *cqe;
+	int res;
+
+	if (io_uring_submit_and_wait(ring, 1) != 1)
+		return 1;
+	if (io_uring_wait_cqe(ring, &cqe))
+		return 1;
+	res = cqe->res;
+	io_uring_cqe_seen(ring, cqe);
+	return res;
+}
+
+TEST_F(ring, bad_cmd_op)
+{
+	struct io_uring ring;
+	struct io_uring_sqe *sqe;
+	struct spex_job j;
+
+	ASSERT_EQ(0, st_ring_init(&ring, 4, false));
+	st_job(&j, self->id, self->in, self->m.info->input_bytes, self->out,
+	       self->m.info->output_bytes, NULL, 0);
+	sqe = st_prep_infer(&ring, self->fd, &j, 1);
+	sqe->cmd_op = 0x1234;
+	EXPECT_EQ(-EOPNOTSUPP, submit_one(&ring, sqe));
+	sqe = st_prep_infer(&ring, self->fd, &j, 1);
+	sqe->cmd_op = SPEX_IOC_INFER;	/* the ioctl number is not a cmd_op */
+	EXPECT_EQ(-EOPNOTSUPP, submit_one(&ring, sqe));
+	io_uring_queue_exit(&ring);
+}
+
+TEST_F(ring, cmd_area_tail_set)
+{
+	struct io_uring ring;
+	struct io_uring_sqe *sqe;
+	struct spex_job j;
+
+	ASSERT_EQ(0, st_ring_init(&ring, 4, false));
+	st_job(&j, self->id, self->in, self->m.info->input_bytes, self->out,
+	       self->m.info->output_bytes, NULL, 0);
+	sqe = st_prep_infer(&ring, self->fd, &j, 1);
+	sqe->cmd[SPEX_URING_CMD_BYTES - 1] = 1;
+	EXPECT_EQ(-EINVAL, submit_one(&ring, sqe));
+	io_uring_queue_exit(&ring);
+}
+
+TEST_F(ring, not_sqe128)
+{
+	struct io_uring ring;
+	struct io_uring_sqe *sqe;
+	struct spex_job j;
+
+	ASSERT_EQ(0, io_uring_queue_init(4, &ring, 0));
+	st_job(&j, self->id, self->in, self->m.info->input_bytes, self->out,
+	       self->m.info->output_bytes, NULL, 0);
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, self->fd, NULL, 0, 0);
+	sqe->cmd_op = SPEX_URING_CMD_INFER;
+	memcpy(sqe->cmd, &j, 16);	/* all a 64-byte SQE holds */
+	EXPECT_EQ(-EINVAL, submit_one(&ring, sqe));
+	io_uring_queue_exit(&ring);
+}
+
+/* ---- LOAD_MODEL ---- */
+
+FIXTURE(load) {
+	int fd;
+	struct st_model m;
+	u8 *blob;
+	size_t len;
+};
+
+FIXTURE_SETUP(load)
+{
+	if (!st_have_spex())
+		SKIP(return, "no " SPEX_DEV);
+	self->fd = st_open();
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, st_model_build(&self->m, ST_MNIST, 4));
+	self->len = self->m.mg.len;
+	self->blob = malloc(self->len);
+	memcpy(self->blob, self->m.mg.blob, self->len);
+}
+
+FIXTURE_TEARDOWN(load)
+{
+	if (self->fd > 0)
+		close(self->fd);
+	free(self->blob);
+	st_model_free(&self->m);
+}
+
+static int load_raw(int fd, struct spex_load *ld)
+{
+	return ioctl(fd, SPEX_IOC_LOAD_MODEL, ld) ? -errno : 0;
+}
+
+TEST_F(load, truncated_half)
+{
+	EXPECT_EQ(-EINVAL, st_load_blob(self->fd, self->blob, self->len / 2,
+					NULL, NULL));
+}
+
+TEST_F(load, truncated_header)
+{
+	struct spex_load ld;
+
+	EXPECT_EQ(-EINVAL, st_load_blob(self->fd, self->blob, 10, NULL, &ld));
+	EXPECT_EQ(SPEX_E_TRUNCATED, ld.status);
+}
+
+TEST_F(load, truncated_last_byte)
+{
+	EXPECT_EQ(-EINVAL, st_load_blob(self->fd, self->blob, self->len - 1,
+					NULL, NULL));
+}
+
+TEST_F(load, zero_length)
+{
+	EXPECT_EQ(-EINVAL, st_load_blob(self->fd, self->blob, 0, NULL, NULL));
+}
+
+TEST_F(load, null_blob)
+{
+	EXPECT_EQ(-EFAULT, st_load_blob(self->fd, NULL, self->len, NULL,
+					NULL));
+}
+
+TEST_F(load, unmapped_blob)
+{
+	EXPECT_EQ(-EFAULT, st_load_blob(self->fd, (void *)KADDR, self->len,
+					NULL, NULL));
+}
+
+TEST_F(load, bad_magic)
+{
+	self->blob[1] ^= 0xff;
+	EXPECT_EQ(-EINVAL, st_load_blob(self->fd, self->blob, self->len,
+					NULL, NULL));
+}
+
+TEST_F(load, bad_crc)
+{
+	struct spex_load ld;
+
+	self->blob[self->len - 3] ^= 1;
+	EXPECT_EQ(-EBADMSG, st_load_blob(self->fd, self->blob, self->len,
+					 NULL, &ld));
+	EXPECT_EQ(SPEX_E_CRC, ld.status);
+}
+
+TEST_F(load, bad_major_version)
+{
+	struct spex_load ld;
+
+	spex_put_le16(self->blob + 4, SPX_VERSION_MAJOR + 1);
+	spex_spx_fix_crc(self->blob, self->len);
+	EXPECT_EQ(-EPROTONOSUPPORT, st_load_blob(self->fd, self->blob,
+						 self->len, NULL, &ld));
+	EXPECT_EQ(SPEX_E_VERSION, ld.status);
+}
+
+TEST_F(load, header_reserved_set)
+{
+	struct spex_load ld;
+
+	self->blob[offsetof(struct spx_file_header, reserved)] = 1;
+	spex_spx_fix_crc(self->blob, self->len);
+	EXPECT_EQ(-EINVAL, st_load_blob(self->fd, self->blob, self->len,
+					NULL, &ld));
+	EXPECT_EQ(SPEX_E_HEADER, ld.status);
+	EXPECT_EQ(offsetof(struct spx_file_header, reserved), ld.offset);
+}
+
+TEST_F(load, file_size_lies)
+{
+	spex_put_le32(self->blob + offsetof(struct spx_file_header, file_size),
+		      (u32)self->len + 64);
+	spex_spx_fix_crc(self->blob, self->len);
+	EXPECT_EQ(-EINVAL, st_load_blob(self->fd, self->blob, self->len,
+					NULL, NULL));
+}
+
+TEST_F(load, ioctl_flags_set)
+{
+	struct spex_load ld = { .blob = (uintptr_t)self->blob,
+				.blob_len = self->len, .flags = 1 };
+
+	EXPECT_EQ(-EINVAL, load_raw(self->fd, &ld));
+}
+
+TEST_F(load, ioctl_reserved_set)
+{
+	struct spex_load ld = { .blob = (uintptr_t)self->blob,
+				.blob_len = self->len };
+
+	ld.reserved[1] = 1;
+	EXPECT_EQ(-EINVAL, load_raw(self->fd, &ld));
+}
+
+/* Module parameters as limits: write, test, restore. */
+static int set_param(const char *name, unsigned long v, unsigned long *old)
+{
+	char path[128], buf[32];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/spex/parameters/%s", name);
+	f = fopen(path, "r+");
+	if (!f)
+		return -1;
+	if (old && fscanf(f, "%lu", old) != 1) {
+		fclose(f);
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%lu\n", v);
+	rewind(f);
+	fputs(buf, f);
+	return fclose(f);
+}
+
+TEST_F(load, oversize_blob)
+{
+	unsigned long old;
+
+	ASSERT_EQ(0, set_param("max_model_bytes", 1024, &old));
+	EXPECT_EQ(-EFBIG, st_load_blob(self->fd, self->blob, self->len, NULL,
+				       NULL));
+	ASSERT_EQ(0, set_param("max_model_bytes", old, NULL));
+}
+
+TEST_F(load, over_memory_budget)
+{
+	struct spex_load ld;
+	unsigned long old;
+
+	ASSERT_EQ(0, set_param("max_model_mem_mb", 0, &old));
+	EXPECT_EQ(-E2BIG, st_load_blob(self->fd, self->blob, self->len, NULL,
+				       &ld));
+	EXPECT_EQ(SPEX_E_BUDGET, ld.status);
+	ASSERT_EQ(0, set_param("max_model_mem_mb", old, NULL));
+}
+
+TEST_F(load, too_many_models)
+{
+	unsigned long old;
+	u32 id;
+
+	ASSERT_EQ(0, st_load_blob(self->fd, self->blob, self->len, &id, NULL));
+	ASSERT_EQ(0, set_param("max_models", 1, &old));
+	EXPECT_EQ(-ENOSPC, st_load_blob(self->fd, self->blob, self->len, NULL,
+					NULL));
+	ASSERT_EQ(0, set_param("max_models", old, NULL));
+	EXPECT_EQ(0, st_unload(self->fd, id));
+}
+
+TEST_F(load, jobs_per_file_limit)
+{
+	u8 in[784], out[64];
+	unsigned long old;
+	u32 id;
+
+	ASSERT_EQ(0, st_load_blob(self->fd, self->blob, self->len, &id, NULL));
+	ASSERT_EQ(0, set_param("max_jobs_per_file", 0, &old));
+	st_input(&self->m, 1, in);
+	EXPECT_EQ(-EBUSY, st_infer(self->fd, id, in, sizeof(in), out,
+				   sizeof(out), NULL, 0));
+	ASSERT_EQ(0, set_param("max_jobs_per_file", old, NULL));
+	EXPECT_LE(0, st_infer(self->fd, id, in, sizeof(in), out, sizeof(out),
+			      NULL, 0));
+	EXPECT_EQ(0, st_unload(self->fd, id));
+}
+
+/* ---- the other ioctls ---- */
+
+FIXTURE(ioc) {
+	int fd;
+	struct st_model m;
+	u32 id;
+};
+
+FIXTURE_SETUP(ioc)
+{
+	if (!st_have_spex())
+		SKIP(return, "no " SPEX_DEV);
+	self->fd = st_open();
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, st_model_build(&self->m, ST_MNIST, 5));
+	ASSERT_EQ(0, st_load(self->fd, &self->m, &self->id));
+}
+
+FIXTURE_TEARDOWN(ioc)
+{
+	if (self->fd > 0) {
+		st_unload(self->fd, self->id);
+		close(self->fd);
+	}
+	st_model_free(&self->m);
+}
+
+#define EXPECT_IOC_ERR(err, cmd, arg) do {				\
+	EXPECT_EQ(-1, ioctl(self->fd, cmd, arg));			\
+	EXPECT_EQ(err, errno);						\
+} while (0)
+
+TEST_F(ioc, unknown_ioctl)
+{
+	EXPECT_IOC_ERR(ENOTTY, _IOWR(SPEX_IOC_MAGIC, 0x3f, struct spex_job),
+		       NULL);
+}
+
+TEST_F(ioc, infer_with_wrong_size)
+{
+	struct spex_job j = {};
+
+	EXPECT_IOC_ERR(ENOTTY, _IOWR(SPEX_IOC_MAGIC, 0x06, __u64), &j);
+}
+
+TEST_F(ioc, get_info_flags)
+{
+	struct spex_info info = { .flags = 1 };
+
+	EXPECT_IOC_ERR(EINVAL, SPEX_IOC_GET_INFO, &info);
+}
+
+TEST_F(ioc, get_info_bad_ptr)
+{
+	EXPECT_IOC_ERR(EFAULT, SPEX_IOC_GET_INFO, (void *)KADDR);
+}
+
+TEST_F(ioc, infer_bad_ptr)
+{
+	EXPECT_IOC_ERR(EFAULT, SPEX_IOC_INFER, (void *)16);
+}
+
+TEST_F(ioc, unload_flags)
+{
+	struct spex_unload ul = { .model_id = self->id, .flags = 2 };
+
+	EXPECT_IOC_ERR(EINVAL, SPEX_IOC_UNLOAD_MODEL, &ul);
+}
+
+TEST_F(ioc, unload_unknown)
+{
+	struct spex_unload ul = { .model_id = 0x7ffffff1 };
+
+	EXPECT_IOC_ERR(ENOENT, SPEX_IOC_UNLOAD_MODEL, &ul);
+}
+
+TEST_F(ioc, list_reserved)
+{
+	struct spex_list ls = { .reserved = { 0, 5 } };
+
+	EXPECT_IOC_ERR(EINVAL, SPEX_IOC_LIST_MODELS, &ls);
+}
+
+TEST_F(ioc, list_bad_ids)
+{
+	struct spex_list ls = { .ids = KADDR, .capacity = 4 };
+
+	EXPECT_IOC_ERR(EFAULT, SPEX_IOC_LIST_MODELS, &ls);
+}
+
+TEST_F(ioc, model_info_flags)
+{
+	struct spex_model_desc d = { .model_id = self->id, .flags = 1 };
+
+	EXPECT_IOC_ERR(EINVAL, SPEX_IOC_MODEL_INFO, &d);
+}
+
+TEST_F(ioc, model_info_unknown)
+{
+	struct spex_model_desc d = { .model_id = 0x7ffffff2 };
+
+	EXPECT_IOC_ERR(ENOENT, SPEX_IOC_MODEL_INFO, &d);
+}
+
+TEST_F(ioc, model_info_cap_without_ptr)
+{
+	struct spex_model_desc d = { .model_id = self->id, .layers_cap = 4 };
+
+	EXPECT_IOC_ERR(EINVAL, SPEX_IOC_MODEL_INFO, &d);
+}
+
+TEST_F(ioc, model_info_bad_layers_ptr)
+{
+	struct spex_model_desc d = { .model_id = self->id, .layers = KADDR,
+				     .layers_cap = 4 };
+
+	EXPECT_IOC_ERR(EFAULT, SPEX_IOC_MODEL_INFO, &d);
+}
+
+TEST_F(ioc, policy_bad_mode)
+{
+	struct spex_policy pol = { .mode = 3 };
+
+	EXPECT_EQ(-EINVAL, st_set_policy(self->fd, self->id, &pol));
+}
+
+TEST_F(ioc, policy_threshold_count)
+{
+	struct spex_policy pol = { .n_thresholds = 5 };
+
+	EXPECT_EQ(-EINVAL, st_set_policy(self->fd, self->id, &pol));
+}
+
+TEST_F(ioc, policy_threshold_over_one)
+{
+	struct spex_policy pol = { .n_thresholds = 2,
+				   .threshold_q16 = { SPX_Q16_ONE + 1, 0 } };
+
+	EXPECT_EQ(-EINVAL, st_set_policy(self->fd, self->id, &pol));
+}
+
+TEST_F(ioc, policy_reserved)
+{
+	struct spex_policy pol = { .reserved = { 1, 0 } };
+
+	EXPECT_EQ(-EINVAL, st_set_policy(self->fd, self->id, &pol));
+}
+
+TEST_F(ioc, set_policy_reserved)
+{
+	struct spex_set_policy sp = { .model_id = self->id, .reserved = 1 };
+
+	EXPECT_IOC_ERR(EINVAL, SPEX_IOC_SET_POLICY, &sp);
+}
+
+TEST_F(ioc, policy_unknown_model)
+{
+	struct spex_policy pol = {};
+
+	EXPECT_EQ(-ENOENT, st_set_policy(self->fd, 0x7ffffff3, &pol));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The spex tracepoints exist in tracefs and fire as documented: job_start,
+ * exit_decision and job_end once per job, layer once per computed layer.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "spex_st.h"
+
+#define N_JOBS	50
+
+static const char *tracefs(void)
+{
+	if (access("/sys/kernel/tracing/events", F_OK) == 0)
+		return "/sys/kernel/tracing";
+	return "/sys/kernel/debug/tracing";
+}
+
+static int write_file(const char *rel, const char *val)
+{
+	char path[256];
+	int fd, n;
+
+	snprintf(path, sizeof(path), "%s/%s", tracefs(), rel);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+/* Count trace lines per event name. */
+static void count_events(long *start, long *layer, long *exitd, long *end)
+{
+	char path[256], line[512];
+	FILE *f;
+
+	*start = *layer = *exitd = *end = 0;
+	snprintf(path, sizeof(path), "%s/trace", tracefs());
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (line[0] == '#')
+			continue;
+		if (strstr(line, " job_start: "))
+			(*start)++;
+		else if (strstr(line, " layer: "))
+			(*layer)++;
+		else if (strstr(line, " exit_decision: "))
+			(*exitd)++;
+		else if (strstr(line, " job_end: "))
+			(*end)++;
+	}
+	fclose(f);
+}
+
+TEST(events_exist)
+{
+	static const char *const ev[] = {
+		"job_start", "layer", "exit_decision", "job_end",
+	};
+	char path[256];
+	unsigned int i;
+
+	if (!st_have_spex())
+		SKIP(return, "no " SPEX_DEV);
+	for (i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "%s/events/spex/%s/format",
+			 tracefs(), ev[i]);
+		EXPECT_EQ(0, access(path, R_OK)) TH_LOG("%s", path);
+	}
+}
+
+TEST(fire_once_per_job)
+{
+	struct st_model m;
+	struct spex_result res;
+	long start, layer, exitd, end, layers = 0;
+	u8 in[1024], out[256];
+	int fd, i, r;
+	u32 id;
+
+	if (!st_have_spex())
+		SKIP(return, "no " SPEX_DEV);
+	fd = st_open();
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, st_model_build(&m, ST_MNIST, 21));
+	ASSERT_EQ(0, st_load(fd, &m, &id));
+
+	ASSERT_EQ(0, write_file("tracing_on", "0"));
+	ASSERT_EQ(0, write_file("buffer_size_kb", "2048"));
+	ASSERT_EQ(0, write_file("trace", ""));
+	ASSERT_EQ(0, write_file("events/spex/enable", "1"));
+	ASSERT_EQ(0, write_file("tracing_on", "1"));
+	for (i = 0; i < N_JOBS; i++) {
+		st_input(&m, i, in);
+		r = st_infer(fd, id, in, m.info->input_bytes, out, sizeof(out),
+			     &res, 0);
+		ASSERT_LE(0, r);
+		layers += res.layers_run;
+	}
+	/* A job refused before it reaches the engine fires nothing. */
+	ASSERT_EQ(-EFAULT, st_infer(fd, id, (void *)16, m.info->input_bytes,
+				    out, sizeof(out), NULL, 0));
+	ASSERT_EQ(0, write_file("tracing_on", "0"));
+	ASSERT_EQ(0, write_file("events/spex/enable", "0"));
+
+	count_events(&start, &layer, &exitd, &end);
+	EXPECT_EQ(N_JOBS, start);
+	EXPECT_EQ(N_JOBS, exitd);
+	EXPECT_EQ(N_JOBS, end);
+	EXPECT_EQ(layers, layer);
+	TH_LOG("%ld job_start, %ld layer, %ld exit_decision, %ld job_end",
+	       start, layer, exitd, end);
+	write_file("trace", "");
+	EXPECT_EQ(0, st_unload(fd, id));
+	close(fd);
+	st_model_free(&m);
+}
+
+TEST_HARNESS_MAIN
