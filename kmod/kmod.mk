@@ -21,10 +21,11 @@ kmod-deps:
 	$(Q)scripts/deps.sh kmod vm
 
 kmod: kmod-deps
-	$(Q)set -e; for k in $$(tests/vm/list-kernels.sh); do \
+	$(Q)set -e; mkdir -p $(KMOD_BUILD); \
+	for k in $$(tests/vm/list-kernels.sh); do \
 		echo "  KMOD    $$k"; \
-		scripts/kmod-build.sh "$$k" "$(KMOD_BUILD)/$$k" > "$(KMOD_BUILD).$$k.log" 2>&1 || \
-			{ cat "$(KMOD_BUILD).$$k.log"; exit 1; }; \
+		scripts/kmod-build.sh "$$k" "$(KMOD_BUILD)/$$k" > "$(KMOD_BUILD)/$$k.log" 2>&1 || \
+			{ cat "$(KMOD_BUILD)/$$k.log"; exit 1; }; \
 	done
 
 selftests: kmod-deps
