@@ -1,0 +1,946 @@
+// SPDX-License-Identifier: MIT OR GPL-2.0
+/*
+ * Building the network and the batched float passes.
+ *
+ * Activations are feature-major, [feature][batch]: every edge of a sparse
+ * layer is one multiply-add across the whole batch, so the inner loops are
+ * contiguous and vectorize, and the work is exactly edges x batch. Nothing
+ * is ever computed for an edge the pattern does not have (except in the
+ * masked-dense benchmark mode, which exists to show what that costs).
+ */
+#include "train.h"
+#include "pattern.h"
+#include "kernels.h"
+#include "spex_core.h"
+
+#include <math.h>
+#include <stdarg.h>
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static u64 gcd64(u64 a, u64 b)
+{
+	while (b) {
+		u64 t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+/* The in-degree a layer spec asks for on fan-in p and n outputs. */
+static int pick_d_in(const struct st_layer_spec *ls, u32 p, u32 n, u32 *d_in,
+		     const char *what, char *err, size_t errlen)
+{
+	if (ls->d_in) {
+		*d_in = ls->d_in;
+	} else if (ls->d_out) {
+		if ((u64)p * ls->d_out % n)
+			return fail(err, errlen,
+				    "%s: out-degree %u gives in-degree %u*%u/%u, "
+				    "not a whole number", what, ls->d_out, p,
+				    ls->d_out, n);
+		*d_in = (u32)((u64)p * ls->d_out / n);
+	} else if (ls->density > 0) {
+		/* The nearest in-degree that keeps the degree identity
+		 * p | n * d_in: a multiple of p / gcd(p, n). */
+		u64 step = p / gcd64(p, n);
+		u64 d = (u64)llround(ls->density * p / step) * step;
+
+		if (d < step)
+			d = step;
+		if (d > p)
+			d = p;
+		*d_in = (u32)d;
+	} else {
+		*d_in = p;
+	}
+	if (!*d_in || *d_in > p)
+		return fail(err, errlen, "%s: in-degree %u is not in 1..%u",
+			    what, *d_in, p);
+	if ((u64)n * *d_in % p)
+		return fail(err, errlen,
+			    "%s: in-degree %u breaks the degree identity: "
+			    "%u inputs x out-degree = %u outputs x %u needs "
+			    "%u to divide %llu", what, *d_in, p, n, *d_in, p,
+			    (unsigned long long)n * *d_in);
+	return 0;
+}
+
+static float urand(struct spex_rng *rng)
+{
+	return (float)(spex_rng_u32(rng) >> 8) * (1.0f / 16777216.0f);
+}
+
+static void *zalloc(size_t n)
+{
+	return calloc(1, n ? n : 1);
+}
+
+/* Edges of an FC or conv junction, from the engine's own generator. */
+static int make_edges(struct st_layer *l, const char *what, char *err,
+		      size_t errlen)
+{
+	struct spex_pattern_desc pd = {
+		.type = l->pat.type, .starts = l->pat.starts,
+		.dither = l->pat.dither, .z = l->pat.z, .seed = l->pat.seed,
+	};
+	u32 n = l->out_c;	/* FC outputs or conv output channels */
+	void *work;
+	int st;
+
+	st = spex_pattern_check(&pd, l->p, n, l->d_in);
+	if (st)
+		return fail(err, errlen, "%s: pattern rejected: %s (%s)", what,
+			    spex_status_str(st), spex_status_name(st));
+	l->left = zalloc((size_t)n * l->d_in * 4);
+	work = zalloc(spex_pattern_work_size(&pd, l->p, n, l->d_in));
+	if (!l->left || !work) {
+		free(work);
+		return fail(err, errlen, "%s: out of memory", what);
+	}
+	st = spex_pattern_fill(&pd, l->p, n, l->d_in, l->left, work);
+	free(work);
+	if (st)
+		return fail(err, errlen, "%s: pattern rejected: %s (%s)", what,
+			    spex_status_str(st), spex_status_name(st));
+	return 0;
+}
+
+static int alloc_params(struct st_layer *l, struct spex_rng *rng,
+			u32 fan_in_eff)
+{
+	float lim = sqrtf(6.0f / (float)fan_in_eff);
+	u32 i;
+
+	l->w = zalloc((size_t)l->n_w * 4);
+	l->gw = zalloc((size_t)l->n_w * 4);
+	l->mw = zalloc((size_t)l->n_w * 4);
+	l->vw = zalloc((size_t)l->n_w * 4);
+	l->b = zalloc((size_t)l->out_c * 4);
+	l->gb = zalloc((size_t)l->out_c * 4);
+	l->mb = zalloc((size_t)l->out_c * 4);
+	l->vb = zalloc((size_t)l->out_c * 4);
+	if (!l->w || !l->gw || !l->mw || !l->vw || !l->b || !l->gb ||
+	    !l->mb || !l->vb)
+		return -1;
+	for (i = 0; i < l->n_w; i++)
+		l->w[i] = (2 * urand(rng) - 1) * lim;
+	if (!l->relu)	/* logits: start small, softmax near uniform */
+		for (i = 0; i < l->n_w; i++)
+			l->w[i] *= 0.5f;
+	return 0;
+}
+
+/* Set up the pattern fields of a layer from its spec. */
+static void set_pattern(struct st_layer *l, const struct st_layer_spec *ls,
+			u32 seed)
+{
+	if (l->d_in == l->p || ls->pattern == SPX_PAT_DENSE) {
+		l->pat.type = SPX_PAT_DENSE;
+		return;
+	}
+	l->pat.type = ls->pattern;
+	l->pat.seed = ls->seed ? ls->seed : seed;
+	if (ls->pattern >= SPX_PAT_CF1) {
+		l->pat.z = ls->z;
+		l->pat.starts = ls->starts;
+		l->pat.dither = ls->dither;
+	}
+}
+
+/* Switch an FC layer to masked-dense: dense weights, a 0/1 mask from its
+ * sparse edges (the way the papers' reference code trains). */
+static int to_masked_dense(struct st_layer *l)
+{
+	u32 r, m;
+
+	l->mask = zalloc((size_t)l->n_out * l->n_in);
+	if (!l->mask)
+		return -1;
+	for (r = 0; r < l->n_out; r++)
+		for (m = 0; m < l->d_in; m++)
+			l->mask[(size_t)r * l->n_in + l->left[r * l->d_in + m]] = 1;
+	free(l->left);
+	l->d_in = l->n_in;
+	l->left = zalloc((size_t)l->n_out * l->n_in * 4);
+	if (!l->left)
+		return -1;
+	for (r = 0; r < l->n_out; r++)
+		for (m = 0; m < l->n_in; m++)
+			l->left[(size_t)r * l->n_in + m] = m;
+	l->n_w = l->n_out * l->n_in;
+	return 0;
+}
+
+static int build_layer(struct st_net *net, struct st_layer *l,
+		       const struct st_layer_spec *ls, u32 c, u32 h, u32 w,
+		       u32 relu, struct spex_rng *rng, const char *what,
+		       char *err, size_t errlen)
+{
+	u32 i, o, s;
+
+	l->kind = ls->kind;
+	l->relu = relu;
+	l->in_c = c;
+	l->in_h = h;
+	l->in_w = w;
+	l->n_in = c * h * w;
+	switch (ls->kind) {
+	case ST_FC:
+		if (!ls->out || ls->out > SPX_MAX_DIM)
+			return fail(err, errlen, "%s: %u outputs (1..%u)", what,
+				    ls->out, SPX_MAX_DIM);
+		l->out_c = ls->out;
+		l->out_h = l->out_w = 1;
+		l->p = l->n_in;
+		if (pick_d_in(ls, l->p, ls->out, &l->d_in, what, err, errlen))
+			return -1;
+		set_pattern(l, ls, spex_rng_u32(rng));
+		if (make_edges(l, what, err, errlen))
+			return -1;
+		l->n_w = l->out_c * l->d_in;
+		l->n_out = l->out_c;
+		i = l->d_in;	/* the fan-in the initialization sees */
+		if (net->spec.masked_dense && l->d_in < l->p &&
+		    to_masked_dense(l))
+			return fail(err, errlen, "%s: out of memory", what);
+		if (alloc_params(l, rng, i))
+			return fail(err, errlen, "%s: out of memory", what);
+		if (l->mask)
+			for (i = 0; i < l->n_w; i++)
+				l->w[i] *= l->mask[i];
+		return 0;
+	case ST_CONV: {
+		u8 taps[SPX_MAX_KERNEL * SPX_MAX_KERNEL];
+		int st;
+
+		if (!ls->out || ls->out > 4096)
+			return fail(err, errlen, "%s: %u channels (1..4096)",
+				    what, ls->out);
+		if (!ls->k || ls->k > SPX_MAX_KERNEL || ls->pad >= ls->k ||
+		    h + 2 * ls->pad < ls->k || w + 2 * ls->pad < ls->k)
+			return fail(err, errlen,
+				    "%s: kernel %u, pad %u do not fit a %ux%u "
+				    "input (kernel 1..%u, pad < kernel)", what,
+				    ls->k, ls->pad, h, w, SPX_MAX_KERNEL);
+		st = spex_mask_check(ls->mask_type, ls->mask_period, ls->k,
+				     ls->k);
+		if (st)
+			return fail(err, errlen, "%s: kernel mask rejected: %s",
+				    what, spex_status_str(st));
+		l->out_c = ls->out;
+		l->k = ls->k;
+		l->pad = ls->pad;
+		l->mask_type = ls->mask_type;
+		l->mask_period = ls->mask_period;
+		l->out_h = h + 2 * ls->pad - ls->k + 1;
+		l->out_w = w + 2 * ls->pad - ls->k + 1;
+		l->p = c;
+		if (pick_d_in(ls, c, ls->out, &l->d_in, what, err, errlen))
+			return -1;
+		set_pattern(l, ls, spex_rng_u32(rng));
+		if (make_edges(l, what, err, errlen))
+			return -1;
+		l->tap_start = zalloc(((size_t)l->out_c * l->d_in + 1) * 4);
+		l->taps = zalloc((size_t)l->out_c * l->d_in * l->k * l->k);
+		if (!l->tap_start || !l->taps)
+			return fail(err, errlen, "%s: out of memory", what);
+		l->n_w = 0;
+		for (o = 0; o < l->out_c; o++)
+			for (s = 0; s < l->d_in; s++) {
+				u32 nt = spex_mask_elems(l->mask_type,
+							 l->mask_period, l->k,
+							 l->k, o, s, taps);
+
+				l->tap_start[o * l->d_in + s] = l->n_w;
+				memcpy(l->taps + l->n_w, taps, nt);
+				l->n_w += nt;
+			}
+		l->tap_start[l->out_c * l->d_in] = l->n_w;
+		l->n_out = l->out_c * l->out_h * l->out_w;
+		if (alloc_params(l, rng, l->n_w / l->out_c))
+			return fail(err, errlen, "%s: out of memory", what);
+		return 0;
+	}
+	case ST_MAXPOOL:
+		if (ls->pool < 2 || ls->pool > SPX_MAX_KERNEL || h < ls->pool ||
+		    w < ls->pool)
+			return fail(err, errlen,
+				    "%s: pool %u does not fit a %ux%u input", what,
+				    ls->pool, h, w);
+		l->pool = ls->pool;
+		l->out_c = c;
+		l->out_h = (h - ls->pool) / ls->pool + 1;
+		l->out_w = (w - ls->pool) / ls->pool + 1;
+		l->n_out = l->out_c * l->out_h * l->out_w;
+		return 0;
+	}
+	return fail(err, errlen, "%s: unknown layer kind", what);
+}
+
+int st_net_build(struct st_net *net, const struct st_spec *s, char *err,
+		 size_t errlen)
+{
+	struct spex_rng rng;
+	u32 c, h, w, i, e, n;
+	char what[48];
+
+	memset(net, 0, sizeof(*net));
+	net->spec = *s;
+	spex_rng_seed(&rng, s->seed, 0x7e57);
+	if (!s->n_layers)
+		return fail(err, errlen, "the network has no layers");
+	if (!s->in_c || !s->in_h || !s->in_w)
+		return fail(err, errlen, "the input shape is not set");
+	if (s->n_classes < 2 || s->n_classes > SPX_MAX_CLASSES)
+		return fail(err, errlen, "%u classes (2..%u)", s->n_classes,
+			    SPX_MAX_CLASSES);
+	c = s->in_c;
+	h = s->in_h;
+	w = s->in_w;
+	if (s->pad_to) {
+		if (s->pad_to < c * h * w)
+			return fail(err, errlen,
+				    "pad %u is smaller than the input (%u)",
+				    s->pad_to, c * h * w);
+		if (s->layers[0].kind != ST_FC)
+			return fail(err, errlen,
+				    "input padding needs an FC first layer");
+		c = 1;
+		h = 1;
+		w = s->pad_to;
+	}
+	net->in_c = c;
+	net->in_h = h;
+	net->in_w = w;
+	net->n_in = c * h * w;
+	net->in_scale = 1.0f / 255;
+	net->in_zp = -128;
+	if (s->split >= s->n_layers)
+		return fail(err, errlen,
+			    "split after layer %u leaves no tail (%u layers)",
+			    s->split, s->n_layers);
+	if (s->n_exits && !s->split)
+		return fail(err, errlen, "exits need a split (they run on the head)");
+
+	for (i = 0; i < s->n_layers; i++) {
+		struct st_layer *l = &net->layers[i];
+		bool last = i + 1 == s->n_layers;
+
+		snprintf(what, sizeof(what), "layer %u", i);
+		if (last && s->layers[i].kind != ST_FC)
+			return fail(err, errlen, "%s: the last layer must be fc",
+				    what);
+		if (last && s->layers[i].out != s->n_classes)
+			return fail(err, errlen,
+				    "%s: the last layer has %u outputs, the "
+				    "dataset %u classes", what, s->layers[i].out,
+				    s->n_classes);
+		if (build_layer(net, l, &s->layers[i], c, h, w, !last, &rng,
+				what, err, errlen))
+			return -1;
+		l->src = i;
+		c = l->out_c;
+		h = l->out_h;
+		w = l->out_w;
+	}
+	if (s->split && net->layers[s->split - 1].kind == ST_MAXPOOL)
+		return fail(err, errlen,
+			    "the split layer must be fc or conv (its output "
+			    "is the quantized bottleneck)");
+	net->n_main = s->n_layers;
+	n = s->n_layers;
+	for (e = 0; e < s->n_exits; e++) {
+		const struct st_exit_spec *xs = &s->exits[e];
+		struct st_exit *x = &net->exits[e];
+		struct st_layer *a;
+
+		if (xs->after >= s->split)
+			return fail(err, errlen,
+				    "exit %u: after layer %u is not on the head "
+				    "(layers 0..%u)", e, xs->after, s->split - 1);
+		if (e && xs->after < s->exits[e - 1].after)
+			return fail(err, errlen,
+				    "exit %u: exits must be in layer order", e);
+		a = &net->layers[xs->after];
+		x->after = xs->after;
+		x->first = n;
+		x->weight = xs->weight;
+		x->threshold = xs->threshold;
+		c = a->out_c;
+		h = a->out_h;
+		w = a->out_w;
+		if (xs->hidden) {
+			struct st_layer_spec hs = {
+				.kind = ST_FC, .out = xs->hidden,
+				.density = xs->hidden_density,
+				.pattern = xs->hidden_density > 0 &&
+					   xs->hidden_density < 1 ?
+					   SPX_PAT_RANDOM : SPX_PAT_DENSE,
+			};
+
+			snprintf(what, sizeof(what), "exit %u hidden", e);
+			if (n >= ST_MAX_LAYERS ||
+			    build_layer(net, &net->layers[n], &hs, c, h, w, 1,
+					&rng, what, err, errlen))
+				return n >= ST_MAX_LAYERS ?
+				       fail(err, errlen, "too many layers") : -1;
+			net->layers[n].src = x->after + 1;
+			net->layers[n].branch = e + 1;
+			c = xs->hidden;
+			h = w = 1;
+			n++;
+		}
+		{
+			struct st_layer_spec os = {
+				.kind = ST_FC, .out = s->n_classes,
+				.pattern = SPX_PAT_DENSE,
+			};
+
+			snprintf(what, sizeof(what), "exit %u", e);
+			if (n >= ST_MAX_LAYERS ||
+			    build_layer(net, &net->layers[n], &os, c, h, w, 0,
+					&rng, what, err, errlen))
+				return n >= ST_MAX_LAYERS ?
+				       fail(err, errlen, "too many layers") : -1;
+			net->layers[n].src = n == x->first ? x->after + 1 : n;
+			net->layers[n].branch = e + 1;
+			n++;
+		}
+		x->n_layers = n - x->first;
+	}
+	net->n_exits = s->n_exits;
+	net->n_layers = n;
+
+	/* Work buffers for the largest batch. */
+	net->act[0] = zalloc((size_t)net->n_in * ST_MAX_BATCH * 4);
+	if (!net->act[0])
+		return fail(err, errlen, "out of memory");
+	for (i = 0; i < n; i++) {
+		struct st_layer *l = &net->layers[i];
+
+		net->act[i + 1] = zalloc((size_t)l->n_out * ST_MAX_BATCH * 4);
+		net->dact[i + 1] = zalloc((size_t)l->n_out * ST_MAX_BATCH * 4);
+		if (!net->act[i + 1] || !net->dact[i + 1])
+			return fail(err, errlen, "out of memory");
+		if (l->kind == ST_MAXPOOL) {
+			net->argmax[i] = zalloc((size_t)l->n_out * ST_MAX_BATCH * 4);
+			if (!net->argmax[i])
+				return fail(err, errlen, "out of memory");
+		}
+	}
+	return 0;
+}
+
+void st_net_free(struct st_net *net)
+{
+	u32 i;
+
+	for (i = 0; i < ST_MAX_LAYERS; i++) {
+		struct st_layer *l = &net->layers[i];
+
+		free(l->left);
+		free(l->tap_start);
+		free(l->taps);
+		free(l->w);
+		free(l->b);
+		free(l->gw);
+		free(l->gb);
+		free(l->mw);
+		free(l->vw);
+		free(l->mb);
+		free(l->vb);
+		free(l->mask);
+		free(l->wq);
+		free(l->bq);
+		free(l->mult);
+		free(l->shift);
+		free(net->argmax[i]);
+	}
+	for (i = 0; i <= ST_MAX_LAYERS; i++) {
+		free(net->act[i]);
+		free(net->dact[i]);
+	}
+	memset(net, 0, sizeof(*net));
+}
+
+void st_net_counts(const struct st_net *net, struct st_counts *c)
+{
+	u32 i;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < net->n_layers; i++) {
+		const struct st_layer *l = &net->layers[i];
+		u64 w, dw, macs, dmacs, plane = (u64)l->out_h * l->out_w;
+		bool head = i < net->spec.split || l->branch;
+
+		if (l->kind == ST_MAXPOOL)
+			continue;
+		if (l->kind == ST_FC) {
+			w = l->mask ? (u64)l->out_c * (l->n_w / l->out_c) : l->n_w;
+			if (l->mask) {
+				u64 k;
+
+				for (w = 0, k = 0; k < l->n_w; k++)
+					w += l->mask[k];
+			}
+			dw = (u64)l->n_out * l->n_in;
+			macs = w;
+			dmacs = dw;
+		} else {
+			w = l->n_w;
+			dw = (u64)l->out_c * l->in_c * l->k * l->k;
+			macs = w * plane;	/* padding taps count, as in the engine */
+			dmacs = dw * plane;
+		}
+		c->weights += w;
+		c->dense_weights += dw;
+		if (l->branch)
+			c->exit_macs += macs;
+		else if (head)
+			c->head_macs += macs;
+		else
+			c->tail_macs += macs;
+		if (!l->branch) {
+			if (head)
+				c->dense_head_macs += dmacs;
+			else
+				c->dense_tail_macs += dmacs;
+		}
+		/* forward, weight gradient, input gradient (not for layer 0) */
+		c->train_macs += macs * (i == 0 ? 2 : 3);
+		c->dense_train_macs += dmacs * (i == 0 ? 2 : 3);
+	}
+	if (net->spec.split)
+		c->bottleneck = net->layers[net->spec.split - 1].n_out;
+}
+
+/* ------------------------------------------------------------------ */
+/* Forward                                                            */
+/* ------------------------------------------------------------------ */
+
+static void fc_forward(const struct st_layer *l, const float *x, float *y,
+		       u32 B)
+{
+	u32 r, m, b;
+
+	for (r = 0; r < l->n_out; r++) {
+		float *yr = y + (size_t)r * B;
+		const u32 *left = l->left + (size_t)r * l->d_in;
+		const float *wr = l->w + (size_t)r * l->d_in;
+
+		for (b = 0; b < B; b++)
+			yr[b] = l->b[r];
+		for (m = 0; m < l->d_in; m++) {
+			const float *xr = x + (size_t)left[m] * B;
+			float wv = wr[m];
+
+			for (b = 0; b < B; b++)
+				yr[b] += wv * xr[b];
+		}
+		if (l->relu)
+			for (b = 0; b < B; b++)
+				yr[b] = yr[b] > 0 ? yr[b] : 0;
+	}
+}
+
+/* The valid output columns [*x0, *x1) for a tap at column offset kx. */
+static void conv_cols(const struct st_layer *l, u32 kx, u32 *x0, u32 *x1)
+{
+	s32 lo = (s32)l->pad - (s32)kx;	/* ix = ox + kx - pad >= 0 */
+	s32 hi = (s32)l->in_w + (s32)l->pad - (s32)kx; /* ix < in_w */
+
+	*x0 = lo > 0 ? (u32)lo : 0;
+	*x1 = hi < (s32)l->out_w ? (hi > 0 ? (u32)hi : 0) : l->out_w;
+	if (*x1 < *x0)
+		*x1 = *x0;
+}
+
+static void conv_forward(const struct st_layer *l, const float *x, float *y,
+			 u32 B)
+{
+	u32 o, s, t, oy, i;
+	size_t plane = (size_t)l->out_h * l->out_w * B;
+
+	for (o = 0; o < l->out_c; o++) {
+		float *yo = y + o * plane;
+
+		for (i = 0; i < plane; i++)
+			yo[i] = l->b[o];
+		for (s = 0; s < l->d_in; s++) {
+			u32 ci = l->left[o * l->d_in + s];
+			u32 t0 = l->tap_start[o * l->d_in + s];
+			u32 t1 = l->tap_start[o * l->d_in + s + 1];
+
+			for (t = t0; t < t1; t++) {
+				u32 ky = l->taps[t] / l->k, kx = l->taps[t] % l->k;
+				u32 x0, x1;
+				float wv = l->w[t];
+
+				conv_cols(l, kx, &x0, &x1);
+				for (oy = 0; oy < l->out_h; oy++) {
+					s32 iy = (s32)(oy + ky) - (s32)l->pad;
+					const float *xr;
+					float *yr;
+					size_t n = (size_t)(x1 - x0) * B;
+
+					if (iy < 0 || iy >= (s32)l->in_h)
+						continue;
+					xr = x + (((size_t)ci * l->in_h + iy) * l->in_w +
+						  x0 + kx - l->pad) * B;
+					yr = yo + ((size_t)oy * l->out_w + x0) * B;
+					for (i = 0; i < n; i++)
+						yr[i] += wv * xr[i];
+				}
+			}
+		}
+		if (l->relu)
+			for (i = 0; i < plane; i++)
+				yo[i] = yo[i] > 0 ? yo[i] : 0;
+	}
+}
+
+static void pool_forward(const struct st_layer *l, const float *x, float *y,
+			 u32 *arg, u32 B)
+{
+	u32 c, oy, ox, b, i, j;
+
+	for (c = 0; c < l->out_c; c++)
+		for (oy = 0; oy < l->out_h; oy++)
+			for (ox = 0; ox < l->out_w; ox++) {
+				size_t oi = (((size_t)c * l->out_h + oy) * l->out_w + ox) * B;
+
+				for (b = 0; b < B; b++) {
+					float best = -INFINITY;
+					u32 bi = 0;
+
+					for (i = 0; i < l->pool; i++)
+						for (j = 0; j < l->pool; j++) {
+							size_t iy = oy * l->pool + i;
+							size_t ix = ox * l->pool + j;
+							size_t ii = ((c * l->in_h + iy) *
+								     l->in_w + ix) * B + b;
+
+							if (x[ii] > best) {
+								best = x[ii];
+								bi = (u32)ii;
+							}
+						}
+					y[oi + b] = best;
+					arg[oi + b] = bi;
+				}
+			}
+}
+
+static void load_batch(struct st_net *net, const struct st_data *d,
+		       const u32 *idx, u32 B)
+{
+	float *x = net->act[0];
+	u32 i, b;
+
+	memset(x, 0, (size_t)net->n_in * B * 4);	/* the zero padding */
+	for (b = 0; b < B; b++) {
+		const u8 *px = d->x + (size_t)idx[b] * d->dim;
+
+		for (i = 0; i < d->dim; i++)
+			x[(size_t)i * B + b] = px[i] * (1.0f / 255);
+	}
+}
+
+void st_forward(struct st_net *net, const struct st_data *d, const u32 *idx,
+		u32 bsz)
+{
+	u32 i;
+
+	load_batch(net, d, idx, bsz);
+	for (i = 0; i < net->n_layers; i++) {
+		const struct st_layer *l = &net->layers[i];
+		const float *x = net->act[l->src];
+		float *y = net->act[i + 1];
+
+		switch (l->kind) {
+		case ST_FC:
+			fc_forward(l, x, y, bsz);
+			break;
+		case ST_CONV:
+			conv_forward(l, x, y, bsz);
+			break;
+		case ST_MAXPOOL:
+			pool_forward(l, x, y, net->argmax[i], bsz);
+			break;
+		}
+	}
+}
+
+const float *st_logits(const struct st_net *net, u32 o)
+{
+	if (o < net->n_exits) {
+		const struct st_exit *x = &net->exits[o];
+
+		return net->act[x->first + x->n_layers];
+	}
+	return net->act[net->n_main];
+}
+
+/* ------------------------------------------------------------------ */
+/* Backward                                                           */
+/* ------------------------------------------------------------------ */
+
+static void fc_backward(struct st_layer *l, const float *x, const float *dy,
+			float *dx, u32 B)
+{
+	u32 r, m, b;
+
+	for (r = 0; r < l->n_out; r++) {
+		const float *dyr = dy + (size_t)r * B;
+		const u32 *left = l->left + (size_t)r * l->d_in;
+		const float *wr = l->w + (size_t)r * l->d_in;
+		float *gwr = l->gw + (size_t)r * l->d_in;
+		float gb = 0;
+
+		for (b = 0; b < B; b++)
+			gb += dyr[b];
+		l->gb[r] += gb;
+		for (m = 0; m < l->d_in; m++) {
+			const float *xr = x + (size_t)left[m] * B;
+			float g = 0;
+
+			for (b = 0; b < B; b++)
+				g += dyr[b] * xr[b];
+			gwr[m] += g;
+			if (dx) {
+				float *dxr = dx + (size_t)left[m] * B;
+				float wv = wr[m];
+
+				for (b = 0; b < B; b++)
+					dxr[b] += wv * dyr[b];
+			}
+		}
+	}
+}
+
+static void conv_backward(struct st_layer *l, const float *x, const float *dy,
+			  float *dx, u32 B)
+{
+	u32 o, s, t, oy, i;
+	size_t plane = (size_t)l->out_h * l->out_w * B;
+
+	for (o = 0; o < l->out_c; o++) {
+		const float *dyo = dy + o * plane;
+		float gb = 0;
+
+		for (i = 0; i < plane; i++)
+			gb += dyo[i];
+		l->gb[o] += gb;
+		for (s = 0; s < l->d_in; s++) {
+			u32 ci = l->left[o * l->d_in + s];
+			u32 t0 = l->tap_start[o * l->d_in + s];
+			u32 t1 = l->tap_start[o * l->d_in + s + 1];
+
+			for (t = t0; t < t1; t++) {
+				u32 ky = l->taps[t] / l->k, kx = l->taps[t] % l->k;
+				u32 x0, x1;
+				float wv = l->w[t], g = 0;
+
+				conv_cols(l, kx, &x0, &x1);
+				for (oy = 0; oy < l->out_h; oy++) {
+					s32 iy = (s32)(oy + ky) - (s32)l->pad;
+					size_t xo, n = (size_t)(x1 - x0) * B;
+					const float *dyr;
+
+					if (iy < 0 || iy >= (s32)l->in_h)
+						continue;
+					xo = (((size_t)ci * l->in_h + iy) * l->in_w +
+					      x0 + kx - l->pad) * B;
+					dyr = dyo + ((size_t)oy * l->out_w + x0) * B;
+					for (i = 0; i < n; i++)
+						g += dyr[i] * x[xo + i];
+					if (dx)
+						for (i = 0; i < n; i++)
+							dx[xo + i] += wv * dyr[i];
+				}
+				l->gw[t] += g;
+			}
+		}
+	}
+}
+
+static void pool_backward(const struct st_layer *l, const u32 *arg,
+			  const float *dy, float *dx, u32 B)
+{
+	size_t i, n = (size_t)l->n_out * B;
+
+	for (i = 0; i < n; i++)
+		dx[arg[i]] += dy[i];
+}
+
+/* Softmax cross-entropy of logits [class][B]; adds weight * dL/dlogit /
+ * B to dz and returns the mean loss; *correct counts right answers. */
+static double ce(const float *z, float *dz, const u8 *y, u32 nc, u32 B,
+		 double weight, u32 *correct)
+{
+	double loss = 0;
+	u32 b, c;
+
+	for (b = 0; b < B; b++) {
+		float mx = z[b], sum = 0;
+		u32 arg = 0;
+
+		for (c = 1; c < nc; c++)
+			if (z[(size_t)c * B + b] > mx) {
+				mx = z[(size_t)c * B + b];
+				arg = c;
+			}
+		for (c = 0; c < nc; c++)
+			sum += expf(z[(size_t)c * B + b] - mx);
+		loss += log(sum) - (z[(size_t)y[b] * B + b] - mx);
+		if (correct && arg == y[b])
+			++*correct;
+		if (dz)
+			for (c = 0; c < nc; c++) {
+				float p = expf(z[(size_t)c * B + b] - mx) / sum;
+
+				dz[(size_t)c * B + b] += (float)(weight *
+					(p - (c == y[b])) / B);
+			}
+	}
+	return loss / B;
+}
+
+double st_loss_backward(struct st_net *net, const struct st_data *d,
+			const u32 *idx, u32 bsz, int backward)
+{
+	u8 y[ST_MAX_BATCH];
+	double loss = 0;
+	u32 i, b, o;
+
+	st_forward(net, d, idx, bsz);
+	for (b = 0; b < bsz; b++)
+		y[b] = d->y[idx[b]];
+	if (backward)
+		for (i = 1; i <= net->n_layers; i++)
+			memset(net->dact[i], 0,
+			       (size_t)net->layers[i - 1].n_out * bsz * 4);
+	net->last_correct = 0;
+	for (o = 0; o <= net->n_exits; o++) {
+		double wgt = o < net->n_exits ? net->exits[o].weight :
+			     net->spec.final_weight;
+		u32 li = o < net->n_exits ?
+			 net->exits[o].first + net->exits[o].n_layers :
+			 net->n_main;
+
+		loss += wgt * ce(net->act[li], backward ? net->dact[li] : NULL,
+				 y, net->spec.n_classes, bsz, wgt,
+				 o == net->n_exits ? &net->last_correct : NULL);
+	}
+	if (!backward)
+		return loss;
+	for (i = net->n_layers; i-- > 0;) {
+		struct st_layer *l = &net->layers[i];
+		float *dy = net->dact[i + 1];
+		const float *yv = net->act[i + 1];
+		float *dx = l->src ? net->dact[l->src] : NULL;
+		size_t n = (size_t)l->n_out * bsz, k;
+
+		if (l->relu)
+			for (k = 0; k < n; k++)
+				if (yv[k] <= 0)
+					dy[k] = 0;
+		switch (l->kind) {
+		case ST_FC:
+			fc_backward(l, net->act[l->src], dy, dx, bsz);
+			break;
+		case ST_CONV:
+			conv_backward(l, net->act[l->src], dy, dx, bsz);
+			break;
+		case ST_MAXPOOL:
+			if (dx)
+				pool_backward(l, net->argmax[i], dy, dx, bsz);
+			break;
+		}
+	}
+	return loss;
+}
+
+void st_zero_grad(struct st_net *net)
+{
+	u32 i;
+
+	for (i = 0; i < net->n_layers; i++) {
+		struct st_layer *l = &net->layers[i];
+
+		if (l->kind == ST_MAXPOOL)
+			continue;
+		memset(l->gw, 0, (size_t)l->n_w * 4);
+		memset(l->gb, 0, (size_t)l->out_c * 4);
+	}
+}
+
+static void adam(float *w, float *g, float *m, float *v, size_t n, double lr,
+		 double l2, double c1, double c2, const u8 *mask)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		float gi = g[i] + (float)l2 * w[i];
+
+		if (mask && !mask[i])
+			continue;
+		m[i] = 0.9f * m[i] + 0.1f * gi;
+		v[i] = 0.999f * v[i] + 0.001f * gi * gi;
+		w[i] -= (float)(lr * (m[i] / c1) / (sqrt(v[i] / c2) + 1e-8));
+	}
+}
+
+static void sgd(float *w, float *g, float *m, size_t n, double lr, double l2,
+		double mom, const u8 *mask)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		float gi = g[i] + (float)l2 * w[i];
+
+		if (mask && !mask[i])
+			continue;
+		m[i] = (float)mom * m[i] + gi;
+		w[i] -= (float)lr * m[i];
+	}
+}
+
+void st_opt_step(struct st_net *net, double lr)
+{
+	const struct st_spec *s = &net->spec;
+	double c1, c2;
+	u32 i;
+
+	net->step++;
+	c1 = 1 - pow(0.9, (double)net->step);
+	c2 = 1 - pow(0.999, (double)net->step);
+	for (i = 0; i < net->n_layers; i++) {
+		struct st_layer *l = &net->layers[i];
+
+		if (l->kind == ST_MAXPOOL)
+			continue;
+		if (s->adam) {
+			adam(l->w, l->gw, l->mw, l->vw, l->n_w, lr, s->l2, c1, c2,
+			     l->mask);
+			adam(l->b, l->gb, l->mb, l->vb, l->out_c, lr, 0, c1, c2,
+			     NULL);
+		} else {
+			sgd(l->w, l->gw, l->mw, l->n_w, lr, s->l2, s->momentum,
+			    l->mask);
+			sgd(l->b, l->gb, l->mb, l->out_c, lr, 0, s->momentum,
+			    NULL);
+		}
+	}
+}

@@ -1,0 +1,44 @@
+# SPDX-License-Identifier: MIT OR GPL-2.0
+# tools/spex-train: the trainer, its datasets, the results table and the
+# training benchmark (see Documentation/training.rst).
+#
+#   make datasets      fetch + convert MNIST and Fashion-MNIST (cached)
+#   make results       train every configuration of the results table and
+#                      write Documentation/results.rst (~10 min, 2 cores)
+#   make bench-train   training time per epoch against density
+
+TRAIN_LIB_SRCS	:= tools/spex-train/net.c tools/spex-train/train.c \
+		   tools/spex-train/quant.c tools/spex-train/config.c \
+		   tools/common/idx.c
+# (not $(BUILD)/rel/tools/spex-train: that directory holds the objects)
+TRAIN_BIN	:= $(BUILD)/rel/bin/spex-train
+TRAIN_OBJS	:= $(TRAIN_LIB_SRCS:%.c=$(BUILD)/rel/%.o) \
+		   $(BUILD)/rel/tools/spex-train/spex-train.o
+TOOLS_BINS	+= $(TRAIN_BIN)
+# Unit tests (tests/unit/test_train*.c, test_idx.c) link the library part.
+# gnuplot (scripts/deps/train.list) is installed by `make results` only.
+UNIT_EXTRA	+= $(TRAIN_LIB_SRCS)
+
+# The sparse passes are loops over edges x batch: let the compiler
+# vectorize them (no fast-math: results stay deterministic and exact).
+$(BUILD)/rel/tools/spex-train/%.o: CFLAGS += -O3
+
+all: $(TRAIN_BIN)
+
+$(TRAIN_BIN): $(TRAIN_OBJS) $(CORE_REL_LIB)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lm
+
+.PHONY: datasets results bench-train
+datasets:
+	$(Q)scripts/get-datasets.sh
+
+results: $(TRAIN_BIN)
+	$(Q)scripts/deps.sh train
+	$(Q)scripts/get-datasets.sh
+	$(Q)tools/spex-train/results.sh $(TRAIN_BIN)
+
+bench: bench-train
+bench-train: $(TRAIN_BIN)
+	$(Q)scripts/get-datasets.sh mnist
+	$(Q)tools/spex-train/bench-train.sh $(TRAIN_BIN)
