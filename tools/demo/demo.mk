@@ -1,6 +1,9 @@
 # SPDX-License-Identifier: MIT OR GPL-2.0
-# The early demo: a predefined-sparse split model built with the engine's
-# own API, run on a few hundred inputs (userspace engine).
+# make demo: the main job (scripts/demo.sh) with the real parts: a trained
+# sparse split/early-exit MNIST model, spex-serve on loopback, the test
+# set through libspex.
+# spex-demo is the engine-only demo (a random model built with the writer
+# API): make demo-engine.
 
 DEMO_BIN	:= $(BUILD)/rel/tools/spex-demo
 TOOLS_BINS	+= $(DEMO_BIN)
@@ -9,5 +12,10 @@ $(DEMO_BIN): tools/demo/spex-demo.c $(BUILD)/rel/tests/common/modelgen.o $(CORE_
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) -Itests/common $(CFLAGS) $(DEPFLAGS) $^ -o $@ -lm
 
-demo: deps $(DEMO_BIN)
+.PHONY: demo-engine
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/demo.sh
+
+demo-engine: deps $(DEMO_BIN)
 	$(Q)$(DEMO_BIN) $(DEMO_ARGS)

@@ -187,6 +187,40 @@ static void write_file(const char *dir, const char *name, const void *p,
 		die("%s: cannot write: %s", path, strerror(errno));
 }
 
+static void put_be32(u8 *p, u32 v)
+{
+	p[0] = (u8)(v >> 24);
+	p[1] = (u8)(v >> 16);
+	p[2] = (u8)(v >> 8);
+	p[3] = (u8)v;
+}
+
+/*
+ * The test split as standard IDX files, so the exported models can be
+ * evaluated by other tools (spexctl infer, make demo) on exactly the
+ * items training never saw.
+ */
+static void write_test_idx(const char *dir, const struct st_data *t,
+			   u32 rows, u32 cols)
+{
+	size_t n = (size_t)t->n * t->dim;
+	u8 *buf = malloc(16 + (n > t->n ? n : t->n));
+
+	if (!buf)
+		die("out of memory");
+	put_be32(buf, 0x00000803);
+	put_be32(buf + 4, t->n);
+	put_be32(buf + 8, rows);
+	put_be32(buf + 12, cols);
+	memcpy(buf + 16, t->x, n);
+	write_file(dir, "test-images-idx3-ubyte", buf, 16 + n);
+	put_be32(buf, 0x00000801);
+	put_be32(buf + 4, t->n);
+	memcpy(buf + 8, t->y, t->n);
+	write_file(dir, "test-labels-idx1-ubyte", buf, 8 + t->n);
+	free(buf);
+}
+
 /* Load an exported blob into the engine, or die with its diagnosis. */
 static struct spex_model *load(const void *blob, size_t len, const char *what)
 {
@@ -745,9 +779,12 @@ int main(int argc, char **argv)
 		fclose(rep);
 		if (outdir) {
 			write_file(outdir, "report.txt", rtext, rlen);
+			write_test_idx(outdir, &test, all.rows, all.cols);
+			/* model.cfg last: --reuse trusts a directory that has it */
 			write_file(outdir, "model.cfg", cfg_text, strlen(cfg_text));
 			if (!quiet)
-				fprintf(stderr, "wrote %s/%s (report.txt, model.cfg)\n",
+				fprintf(stderr, "wrote %s/%s (report.txt, model.cfg, "
+					"test-{images-idx3,labels-idx1}-ubyte)\n",
 					outdir, hb ? "head.spx, tail.spx" : "full.spx");
 		} else {
 			fputs(rtext, stdout);

@@ -661,6 +661,7 @@ static int cmd_infer(const struct opts *o, int argc, char **argv)
 	uint64_t *lat, *t_sub, t0, t1;
 	uint32_t id, first, count, next, done = 0, correct = 0;
 	uint32_t n_by_origin[5] = { 0 }, exits = 0;
+	uint64_t bytes_off = 0;
 	bool loaded = false;
 	struct spex *h;
 	int ret;
@@ -748,6 +749,9 @@ static int cmd_infer(const struct opts *o, int argc, char **argv)
 		if (res[i].res == 0 &&
 		    res[i].result.decision == SPEX_DECISION_EXIT)
 			exits++;
+		if (res[i].res == 0 &&
+		    res[i].result.decision == SPEX_DECISION_OFFLOAD)
+			bytes_off += res[i].result.bottleneck_len;
 		if (in.labels && res[i].res == 0 &&
 		    res[i].origin != SPEX_ORIGIN_BOTTLENECK &&
 		    res[i].result.class_id == in.labels[first + i])
@@ -767,13 +771,15 @@ static int cmd_infer(const struct opts *o, int argc, char **argv)
 		if (o->json) {
 			printf("{\"model\":%u,\"backend\":\"%s\",\"inputs\":%u,"
 			       "\"exits\":%u,\"offloads\":%u,\"tail\":%u,"
-			       "\"fallback\":%u,\"bottleneck\":%u,\"errors\":%u,",
+			       "\"fallback\":%u,\"bottleneck\":%u,\"errors\":%u,"
+			       "\"bytes_offloaded\":%llu,",
 			       id, spex_backend_name(spex_backend_of(h)), count,
 			       exits, count - exits - n_by_origin[SPEX_ORIGIN_ERROR],
 			       n_by_origin[SPEX_ORIGIN_TAIL],
 			       n_by_origin[SPEX_ORIGIN_FALLBACK],
 			       n_by_origin[SPEX_ORIGIN_BOTTLENECK],
-			       n_by_origin[SPEX_ORIGIN_ERROR]);
+			       n_by_origin[SPEX_ORIGIN_ERROR],
+			       (unsigned long long)bytes_off);
 			if (in.labels)
 				printf("\"accuracy\":%.6f,", answered ?
 				       (double)correct / answered : 0.0);
@@ -832,7 +838,9 @@ static int cmd_infer(const struct opts *o, int argc, char **argv)
 				       n_by_origin[SPEX_ORIGIN_FALLBACK]);
 			else if (n_by_origin[SPEX_ORIGIN_BOTTLENECK])
 				printf(" (no --server: left unanswered)");
-			printf("\n");
+			printf("\nbytes offloaded %llu (%.1f per input)\n",
+			       (unsigned long long)bytes_off,
+			       count ? (double)bytes_off / count : 0.0);
 			if (n_by_origin[SPEX_ORIGIN_ERROR])
 				printf("%u jobs failed\n",
 				       n_by_origin[SPEX_ORIGIN_ERROR]);
