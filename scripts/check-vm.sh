@@ -37,7 +37,8 @@ for k in "${kernels[@]}"; do
 	out=$build/vm/$k/selftests
 	mkdir -p "$out"
 	echo "== vm: $k"
-	tests/vm/run-guest.sh --kernel "$k" --out "$out" --timeout 900 -- \
+	tests/vm/run-guest.sh --kernel "$k" --out "$out" --timeout 900 \
+		--env SPEX_LIB_GUEST="$build" -- \
 		tests/selftests/run-in-guest.sh "$build/kmod/$k" "$build/selftests" \
 		> "$out/run.log" 2>&1 < /dev/null
 	rc=$?

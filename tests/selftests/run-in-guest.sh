@@ -48,6 +48,23 @@ for t in "${tests[@]}"; do
 	"$bindir/$t" || rc=1
 done
 
+# libspex on the device backend (tests/lib/guest.sh), while spex.ko is
+# loaded: its "N passed, N failed" becomes a Totals line like the rest.
+if [ -n "${SPEX_LIB_GUEST:-}" ]; then
+	echo "# ==== libspex device backend ($(uname -r))"
+	out=$(tests/lib/guest.sh "$SPEX_LIB_GUEST" 2>&1)
+	lrc=$?
+	echo "$out"
+	line=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n 1)
+	lp=${line%% passed*}
+	lf=${line#*passed, }
+	lf=${lf%% failed*}
+	[ -n "$line" ] || { lp=0; lf=1; }
+	[ "$lrc" -ne 0 ] && [ "$lf" -eq 0 ] && lf=1
+	echo "# Totals: pass:$lp fail:$lf xfail:0 xpass:0 skip:0 error:0"
+	[ "$lf" -eq 0 ] || rc=1
+fi
+
 step "rmmod spex_kapi_test" rmmod spex_kapi_test
 step "rmmod spex" rmmod spex
 exit $rc
