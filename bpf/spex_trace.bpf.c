@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * spex-trace, kernel side: counters, latency histograms, per-layer time
+ * and modelled energy per model, from the spex module's tracepoints
+ * (kmod/spex_trace.h). Every handler exists twice: tp_btf/ (typed
+ * arguments from the module's BTF) and raw_tp/ (the same TP_PROTO
+ * arguments as u64s, for a module built without BTF); the loader
+ * autoloads one set.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "spex_trace.h"
+#include "bits.bpf.h"
+#include "maps.bpf.h"
+
+/* Set by spex-trace before load. */
+const volatile __u32 targ_model = 0;		/* 0: every model */
+/* Energy model coefficients (Documentation/tracing.rst). */
+const volatile __u64 e_mac_fj = 300;		/* per multiply-accumulate */
+const volatile __u64 e_mem_fj = 1250;		/* per byte moved */
+const volatile __u64 e_tx_fj = 2265360000ULL;	/* per byte offloaded */
+const volatile __u64 p_active_uw = 0;		/* uW x ns = fJ */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SPEX_TRACE_MAX_MODELS);
+	__type(key, __u32);
+	__type(value, struct spex_trace_stats);
+} spex_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SPEX_TRACE_MAX_LAYERS);
+	__type(key, struct spex_trace_layer_key);
+	__type(value, struct spex_trace_layer);
+} spex_layers SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SPEX_TRACE_MAX_MODELS);
+	__type(key, __u32);
+	__type(value, struct spex_trace_cfg);
+} spex_cfg SEC(".maps");
+
+static const struct spex_trace_stats zero_stats;
+static const struct spex_trace_layer zero_layer;
+
+static __always_inline bool skip_model(__u32 model_id)
+{
+	return targ_model && model_id != targ_model;
+}
+
+static __always_inline int on_job_end(__u32 model_id, int status,
+				      __u32 decision, __u64 macs,
+				      __u64 bytes, __u64 ns)
+{
+	struct spex_trace_stats *st;
+	struct spex_trace_cfg *cfg;
+	__u64 outcome, slot;
+	__u64 tx = 0, e_mac, e_mem, e_tx = 0, e_act;
+
+	if (skip_model(model_id))
+		return 0;
+	st = spex_lookup_or_init(&spex_stats, &model_id, &zero_stats);
+	if (!st)
+		return 0;
+
+	__sync_fetch_and_add(&st->jobs, 1);
+	if (status) {
+		__sync_fetch_and_add(&st->errors, 1);
+		outcome = SPEX_TRACE_ERROR;
+	} else if (decision == SPEX_TRACE_OFFLOAD) {
+		__sync_fetch_and_add(&st->offloads, 1);
+		outcome = SPEX_TRACE_OFFLOAD;
+		cfg = bpf_map_lookup_elem(&spex_cfg, &model_id);
+		if (cfg) {
+			tx = cfg->bottleneck_bytes;
+			__sync_fetch_and_add(&st->offload_bytes, tx);
+		} else {
+			__sync_fetch_and_add(&st->offloads_unsized, 1);
+		}
+	} else if (decision == SPEX_TRACE_FINAL) {
+		__sync_fetch_and_add(&st->finals, 1);
+		outcome = SPEX_TRACE_FINAL;
+	} else {
+		__sync_fetch_and_add(&st->exits, 1);
+		outcome = SPEX_TRACE_EXIT;
+	}
+	__sync_fetch_and_add(&st->macs, macs);
+	__sync_fetch_and_add(&st->bytes, bytes);
+	__sync_fetch_and_add(&st->ns, ns);
+
+	e_mac = macs * e_mac_fj;
+	e_mem = bytes * e_mem_fj;
+	e_tx = tx * e_tx_fj;
+	e_act = ns * p_active_uw;
+	__sync_fetch_and_add(&st->energy_mac_fj, e_mac);
+	__sync_fetch_and_add(&st->energy_mem_fj, e_mem);
+	__sync_fetch_and_add(&st->energy_tx_fj, e_tx);
+	__sync_fetch_and_add(&st->energy_active_fj, e_act);
+	__sync_fetch_and_add(&st->energy_fj, e_mac + e_mem + e_tx + e_act);
+
+	/* Opaque, then clamped: see spex_slot(). */
+	asm volatile("" : "+r"(outcome));
+	if (outcome >= SPEX_TRACE_N_OUTCOMES)
+		outcome = SPEX_TRACE_ERROR;
+	slot = spex_slot(ns / 1000, SPEX_TRACE_MAX_SLOTS);
+	__sync_fetch_and_add(&st->hist_us[outcome][slot], 1);
+	return 0;
+}
+
+static __always_inline int on_exit_decision(__u32 model_id, __u32 decision,
+					    __u32 exit_index)
+{
+	struct spex_trace_stats *st;
+
+	if (skip_model(model_id) || decision != SPEX_TRACE_EXIT ||
+	    exit_index >= SPEX_TRACE_MAX_EXITS)
+		return 0;
+	/* exit_decision fires before job_end, so the entry may be new. */
+	st = spex_lookup_or_init(&spex_stats, &model_id, &zero_stats);
+	if (!st)
+		return 0;
+	/* clang may test the bound on a copy the verifier cannot tie to
+	 * exit_index; the opaque mask bounds the index it uses. */
+	asm volatile("" : "+r"(exit_index));
+	__sync_fetch_and_add(&st->exit_at[exit_index & (SPEX_TRACE_MAX_EXITS - 1)],
+			     1);
+	return 0;
+}
+
+static __always_inline int on_layer(__u32 model_id, __u32 layer,
+				    __u32 branch, __u32 type, __u64 macs,
+				    __u64 weight_bytes, __u64 act_bytes,
+				    __u64 ns)
+{
+	struct spex_trace_layer_key key = {
+		.model_id = model_id,
+		.layer = layer,
+		.branch = branch,
+	};
+	struct spex_trace_layer *l;
+
+	if (skip_model(model_id))
+		return 0;
+	l = spex_lookup_or_init(&spex_layers, &key, &zero_layer);
+	if (!l)
+		return 0;
+	l->type = type;
+	__sync_fetch_and_add(&l->count, 1);
+	__sync_fetch_and_add(&l->ns, ns);
+	__sync_fetch_and_add(&l->macs, macs);
+	__sync_fetch_and_add(&l->weight_bytes, weight_bytes);
+	__sync_fetch_and_add(&l->act_bytes, act_bytes);
+	return 0;
+}
+
+SEC("tp_btf/job_end")
+int BPF_PROG(spex_end_btf, u32 model_id, u64 job_id, int status,
+	     u32 decision, u32 class_id, u32 confidence_q16, u64 macs,
+	     u64 bytes, u64 ns)
+{
+	return on_job_end(model_id, status, decision, macs, bytes, ns);
+}
+
+SEC("raw_tp/job_end")
+int BPF_PROG(spex_end_raw, u32 model_id, u64 job_id, int status,
+	     u32 decision, u32 class_id, u32 confidence_q16, u64 macs,
+	     u64 bytes, u64 ns)
+{
+	return on_job_end(model_id, status, decision, macs, bytes, ns);
+}
+
+SEC("tp_btf/exit_decision")
+int BPF_PROG(spex_exit_btf, u32 model_id, u64 job_id, u32 decision,
+	     u32 exit_index)
+{
+	return on_exit_decision(model_id, decision, exit_index);
+}
+
+SEC("raw_tp/exit_decision")
+int BPF_PROG(spex_exit_raw, u32 model_id, u64 job_id, u32 decision,
+	     u32 exit_index)
+{
+	return on_exit_decision(model_id, decision, exit_index);
+}
+
+SEC("tp_btf/layer")
+int BPF_PROG(spex_layer_btf, u32 model_id, u64 job_id, u32 layer,
+	     u32 branch, u32 type, u64 macs, u64 weight_bytes, u64 act_bytes,
+	     u64 ns)
+{
+	return on_layer(model_id, layer, branch, type, macs, weight_bytes,
+			act_bytes, ns);
+}
+
+SEC("raw_tp/layer")
+int BPF_PROG(spex_layer_raw, u32 model_id, u64 job_id, u32 layer,
+	     u32 branch, u32 type, u64 macs, u64 weight_bytes, u64 act_bytes,
+	     u64 ns)
+{
+	return on_layer(model_id, layer, branch, type, macs, weight_bytes,
+			act_bytes, ns);
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * What bpf/spex_trace.bpf.c and tools/spex-trace share: the keys and
+ * values of the maps pinned under /sys/fs/bpf/spex/. Every field is
+ * named in the maps' BTF, so `bpftool map dump pinned` prints them.
+ * Units are in the names: _ns, _bytes, _fj (femtojoules, 1e-15 J).
+ */
+#ifndef SPEX_TRACE_H
+#define SPEX_TRACE_H
+
+#define SPEX_TRACE_PIN_DIR	"/sys/fs/bpf/spex"
+#define SPEX_TRACE_MAX_MODELS	256
+#define SPEX_TRACE_MAX_LAYERS	4096	/* model x layer entries */
+#define SPEX_TRACE_MAX_EXITS	8	/* SPX_MAX_EXITS */
+#define SPEX_TRACE_MAX_SLOTS	27	/* log2 us: the last is >= 2^26 us */
+
+/* Histograms are split by outcome: the job's decision, or an error. */
+enum spex_trace_outcome {
+	SPEX_TRACE_EXIT		= 0,	/* SPEX_DECISION_EXIT */
+	SPEX_TRACE_OFFLOAD	= 1,	/* SPEX_DECISION_OFFLOAD */
+	SPEX_TRACE_FINAL	= 2,	/* SPEX_DECISION_FINAL */
+	SPEX_TRACE_ERROR	= 3,	/* status != SPEX_OK */
+	SPEX_TRACE_N_OUTCOMES
+};
+
+/* map "spex_stats": model_id -> per-model counters and histograms. */
+struct spex_trace_stats {
+	__u64 jobs;			/* job_end events */
+	__u64 exits;			/* decision EXIT */
+	__u64 offloads;			/* decision OFFLOAD */
+	__u64 finals;			/* decision FINAL */
+	__u64 errors;			/* status != 0 */
+	__u64 exit_at[SPEX_TRACE_MAX_EXITS]; /* EXIT, by exit_index */
+	__u64 offload_bytes;		/* bottleneck bytes sent (sized) */
+	__u64 offloads_unsized;		/* offloads with no spex_cfg entry */
+	__u64 macs;			/* job_end macs */
+	__u64 bytes;			/* job_end bytes (weights + acts) */
+	__u64 ns;			/* job_end ns: time in the engine */
+	__u64 energy_fj;		/* modelled: the four terms below */
+	__u64 energy_mac_fj;
+	__u64 energy_mem_fj;
+	__u64 energy_tx_fj;
+	__u64 energy_active_fj;
+	/* Job latency (engine time) in log2 microseconds, by outcome: slot
+	 * 0 is < 2 us, slot s is [2^s, 2^(s+1)) us, the last the rest. In
+	 * this value, not a map of its own, so a job costs one lookup. */
+	__u64 hist_us[SPEX_TRACE_N_OUTCOMES][SPEX_TRACE_MAX_SLOTS];
+};
+
+/* map "spex_layers": time and work per layer. */
+struct spex_trace_layer_key {
+	__u32 model_id;
+	__u16 layer;			/* index among all the model's layers */
+	__u16 branch;			/* 0: main path; e + 1: exit e */
+};
+
+struct spex_trace_layer {
+	__u64 count;
+	__u64 ns;
+	__u64 macs;
+	__u64 weight_bytes;
+	__u64 act_bytes;
+	__u32 type;			/* enum spx_layer_type */
+	__u32 pad;
+};
+
+/*
+ * map "spex_cfg": model_id -> what the tracepoints do not carry, filled
+ * by spex-trace from SPEX_IOC_MODEL_INFO.
+ */
+struct spex_trace_cfg {
+	__u64 bottleneck_bytes;		/* bytes an OFFLOAD sends */
+};
+
+#endif /* SPEX_TRACE_H */
