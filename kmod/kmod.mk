@@ -38,6 +38,21 @@ install-kmod: kmod
 	done
 	install -D -m 0644 udev/60-spex.rules $(DESTDIR)$(UDEV_RULES_DIR)/60-spex.rules
 
+# DKMS: the module's sources and dkms.conf under /usr/src/spex-VERSION,
+# so a distribution rebuilds spex.ko for each new kernel.
+SPEX_VERSION	?= 0.1.0
+DKMS_SRC	:= $(DESTDIR)/usr/src/spex-$(SPEX_VERSION)
+.PHONY: install-dkms
+install: install-kmod install-dkms
+install-dkms:
+	$(Q)rm -rf $(DKMS_SRC) && mkdir -p $(DKMS_SRC)
+	$(Q)set -e; for d in core kmod kmod/probes include/linux include/uapi/linux; do \
+		mkdir -p $(DKMS_SRC)/$$d; \
+		find $$d -maxdepth 1 -name '*.[ch]' -exec cp {} $(DKMS_SRC)/$$d/ \; ; \
+	done
+	$(Q)cp Kbuild $(DKMS_SRC)/
+	$(Q)sed 's/@VERSION@/$(SPEX_VERSION)/' dkms.conf > $(DKMS_SRC)/dkms.conf
+
 bench: bench-kmod
 bench-kmod: kmod selftests $(BUILD)/selftests/spex_bench
 	$(Q)scripts/bench-vm.sh
