@@ -91,6 +91,12 @@ bench: bench-lib
 bench-lib: $(BENCH_LIB_BIN) $(SPEX_SERVE_BIN)
 	$(Q)SPEX_SERVE=$(SPEX_SERVE_BIN) $(BENCH_LIB_BIN)
 
+# The same benchmark on /dev/spex inside the QEMU guest (emulated).
+.PHONY: bench-lib-vm
+bench: bench-lib-vm
+bench-lib-vm: $(BENCH_LIB_BIN) $(SPEX_SERVE_BIN) kmod
+	$(Q)BUILD=$(BUILD) scripts/bench-lib-vm.sh
+
 install: install-lib
 install-lib: all
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/include/spex \
