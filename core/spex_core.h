@@ -87,6 +87,18 @@ void spex_model_free(struct spex_model *m);
 const struct spex_model_info *spex_model_info(const struct spex_model *m);
 int spex_model_layer_info(const struct spex_model *m, u32 i,
 			  struct spex_layer_info *li);
+/*
+ * The model part of a MODEL_INFO answer: every field spex_model_info()
+ * knows. The caller fills the rest (model id, layer buffer, policy,
+ * statistics); spex_layer_describe() fills one layer entry.
+ */
+void spex_model_describe(const struct spex_model *m,
+			 struct spex_model_desc *d);
+int spex_layer_describe(const struct spex_model *m, u32 i,
+			struct spex_layer_desc *d);
+/* Make a set policy explicit: with no thresholds of its own (n_thresholds
+ * 0) it takes the file's, so MODEL_INFO always shows what is in force. */
+void spex_policy_in_force(const struct spex_model *m, struct spex_policy *p);
 /* The threshold of exit e as the file sets it (Q16). */
 u32 spex_model_exit_threshold(const struct spex_model *m, u32 e);
 size_t spex_model_scratch_size(const struct spex_model *m);

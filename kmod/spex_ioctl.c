@@ -130,38 +130,13 @@ static int spex_ioc_list(void __user *argp)
 	return err;
 }
 
-static void spex_fill_layer(struct spex_layer_desc *d,
-			    const struct spex_layer_info *li)
-{
-	memset(d, 0, sizeof(*d));
-	d->type = li->type;
-	d->branch = li->branch;
-	d->in_c = li->in_c;
-	d->in_h = li->in_h;
-	d->in_w = li->in_w;
-	d->out_c = li->out_c;
-	d->out_h = li->out_h;
-	d->out_w = li->out_w;
-	d->fan_in = li->fan_in;
-	d->in_degree = li->in_degree;
-	d->density_ppm = li->fan_in ?
-		(u32)div_u64((u64)li->in_degree * 1000000, li->fan_in) : 0;
-	d->pattern = li->pattern;
-	d->z = li->z;
-	d->layout = li->layout;
-	d->weights = li->weights;
-	d->macs = li->macs;
-	d->dense_macs = li->dense_macs;
-}
-
 static int spex_ioc_model_info(void __user *argp)
 {
 	const struct spex_model_info *mi;
 	struct spex_model_desc *d;
 	struct spex_kmodel *km;
-	struct spex_layer_info li;
 	struct spex_layer_desc ld;
-	u32 i, e;
+	u32 i;
 	int err = 0;
 
 	d = kmalloc(sizeof(*d), GFP_KERNEL);
@@ -184,9 +159,7 @@ static int spex_ioc_model_info(void __user *argp)
 	}
 	mi = km->info;
 	for (i = 0; i < min(d->layers_cap, mi->n_layers); i++) {
-		if (spex_model_layer_info(km->model, i, &li) != SPEX_OK)
-			memset(&li, 0, sizeof(li));
-		spex_fill_layer(&ld, &li);
+		spex_layer_describe(km->model, i, &ld);
 		if (copy_to_user(u64_to_user_ptr(d->layers) + i * sizeof(ld),
 				 &ld, sizeof(ld))) {
 			err = -EFAULT;
@@ -202,39 +175,11 @@ static int spex_ioc_model_info(void __user *argp)
 		d->layers = layers;
 		d->layers_cap = cap;
 	}
-	d->n_layers = mi->n_layers;
-	memcpy(d->name, mi->name, sizeof(d->name));
-	memcpy(d->hash, mi->hash, sizeof(d->hash));
-	d->role = mi->role;
-	d->dtype = mi->dtype;
-	d->in_c = mi->in_c;
-	d->in_h = mi->in_h;
-	d->in_w = mi->in_w;
-	d->n_classes = mi->n_classes;
-	d->n_main = mi->n_main;
-	d->n_exits = mi->n_exits;
-	d->input_bytes = mi->input_bytes;
-	d->output_bytes = mi->output_bytes;
-	d->out_c = mi->out_c;
-	d->out_h = mi->out_h;
-	d->out_w = mi->out_w;
-	d->input_q = mi->input_q;
-	d->output_q = mi->output_q;
-	d->weights = mi->weights;
-	d->dense_weights = mi->dense_weights;
-	d->macs = mi->macs;
-	d->dense_macs = mi->dense_macs;
-	d->file_bytes = mi->file_bytes;
-	d->dense_file_bytes = mi->dense_file_bytes;
-	d->mem_bytes = mi->mem_bytes + (u64)km->n_slots * km->slot_bytes;
-	d->scratch_bytes = mi->scratch_bytes;
+	spex_model_describe(km->model, d);
+	/* the pool's scratch slots are part of what the model costs here */
+	d->mem_bytes += (u64)km->n_slots * km->slot_bytes;
 	spex_kmodel_get_policy(km, &d->policy);
-	if (!d->policy.n_thresholds) {
-		d->policy.n_thresholds = mi->n_exits;
-		for (e = 0; e < mi->n_exits && e < SPX_MAX_EXITS; e++)
-			d->policy.threshold_q16[e] =
-				spex_model_exit_threshold(km->model, e);
-	}
+	spex_policy_in_force(km->model, &d->policy);
 	d->jobs = atomic64_read(&km->stats.jobs);
 	d->exits = atomic64_read(&km->stats.exits);
 	d->offloads = atomic64_read(&km->stats.offloads);

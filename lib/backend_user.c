@@ -132,16 +132,11 @@ static int user_lookup(struct spex *h, uint32_t id, struct lib_model **out)
 
 static void policy_in_force(const struct lib_model *m, struct spex_policy *p)
 {
-	const struct spex_model_info *mi = spex_model_info(m->m);
-
 	if (m->has_policy)
 		*p = m->policy;
 	else
 		memset(p, 0, sizeof(*p));
-	if (!p->n_thresholds)
-		for (u32 e = 0; e < mi->n_exits; e++)
-			p->threshold_q16[e] = spex_model_exit_threshold(m->m, e);
-	p->n_thresholds = mi->n_exits;
+	spex_policy_in_force(m->m, p);
 }
 
 static int user_describe(struct spex *h, uint32_t id,
@@ -157,64 +152,18 @@ static int user_describe(struct spex *h, uint32_t id,
 	mi = spex_model_info(m->m);
 	memset(d, 0, sizeof(*d));
 	d->model_id = id;
-	d->n_layers = mi->n_layers;
-	memcpy(d->name, mi->name, sizeof(d->name));
-	memcpy(d->hash, mi->hash, sizeof(d->hash));
-	d->role = mi->role;
-	d->dtype = mi->dtype;
-	d->in_c = mi->in_c;
-	d->in_h = mi->in_h;
-	d->in_w = mi->in_w;
-	d->n_classes = mi->n_classes;
-	d->n_main = mi->n_main;
-	d->n_exits = mi->n_exits;
-	d->input_bytes = mi->input_bytes;
-	d->output_bytes = mi->output_bytes;
-	d->out_c = mi->out_c;
-	d->out_h = mi->out_h;
-	d->out_w = mi->out_w;
-	d->input_q = mi->input_q;
-	d->output_q = mi->output_q;
-	d->weights = mi->weights;
-	d->dense_weights = mi->dense_weights;
-	d->macs = mi->macs;
-	d->dense_macs = mi->dense_macs;
-	d->file_bytes = mi->file_bytes ? mi->file_bytes : m->file_bytes;
-	d->dense_file_bytes = mi->dense_file_bytes;
-	d->mem_bytes = mi->mem_bytes;
-	d->scratch_bytes = mi->scratch_bytes;
+	spex_model_describe(m->m, d);
+	if (!d->file_bytes)
+		d->file_bytes = m->file_bytes;
 	policy_in_force(m, &d->policy);
 	d->jobs = m->jobs;
 	d->exits = m->exits;
 	d->offloads = m->offloads;
 	d->errors = m->errors;
 	d->total_ns = m->total_ns;
-	for (u32 i = 0; i < mi->n_layers && i < cap; i++) {
-		struct spex_layer_info li;
-		struct spex_layer_desc *ld = &layers[i];
-
-		if (spex_model_layer_info(m->m, i, &li))
+	for (u32 i = 0; i < mi->n_layers && i < cap; i++)
+		if (spex_layer_describe(m->m, i, &layers[i]))
 			break;
-		memset(ld, 0, sizeof(*ld));
-		ld->type = li.type;
-		ld->branch = li.branch;
-		ld->in_c = li.in_c;
-		ld->in_h = li.in_h;
-		ld->in_w = li.in_w;
-		ld->out_c = li.out_c;
-		ld->out_h = li.out_h;
-		ld->out_w = li.out_w;
-		ld->fan_in = li.fan_in;
-		ld->in_degree = li.in_degree;
-		ld->density_ppm = li.fan_in ?
-			(u32)((u64)li.in_degree * 1000000 / li.fan_in) : 0;
-		ld->pattern = li.pattern;
-		ld->z = li.z;
-		ld->layout = li.layout;
-		ld->weights = li.weights;
-		ld->macs = li.macs;
-		ld->dense_macs = li.dense_macs;
-	}
 	return 0;
 }
 
