@@ -22,6 +22,23 @@
 #define SPX_EXIT_SIZE		48
 #define SPX_CRC_OFFSET		28
 
+/* The loader reads fields by offset; the uapi structs must agree. */
+_Static_assert(sizeof(struct spx_file_header) == SPX_HEADER_SIZE, "header");
+_Static_assert(sizeof(struct spx_section) == SPX_SECTION_SIZE, "section");
+_Static_assert(sizeof(struct spx_meta) == SPX_META_SIZE, "meta");
+_Static_assert(sizeof(struct spx_layer) == SPX_LAYER_SIZE, "layer");
+_Static_assert(sizeof(struct spx_exit) == SPX_EXIT_SIZE, "exit");
+_Static_assert(__builtin_offsetof(struct spx_file_header, crc32) ==
+	       SPX_CRC_OFFSET, "crc32 offset");
+_Static_assert(__builtin_offsetof(struct spx_meta, final_lut_offset) == 108,
+	       "meta offsets");
+_Static_assert(__builtin_offsetof(struct spx_layer, weights_offset) == 44,
+	       "layer offsets");
+_Static_assert(__builtin_offsetof(struct spx_exit, lut_offset) == 20,
+	       "exit offsets");
+_Static_assert(sizeof(struct spex_result) == 80, "result");
+_Static_assert(sizeof(struct spex_policy) == 48, "policy");
+
 struct loader {
 	const u8 *blob;
 	size_t len;
