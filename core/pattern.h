@@ -34,6 +34,22 @@ u32 spex_rng_below(struct spex_rng *rng, u32 bound);
 #define SPEX_RNG_STREAM_STARTS	2	/* clash-free SEED starts */
 #define SPEX_RNG_STREAM_DITHER	3	/* clash-free bank permutations */
 
+/*
+ * Greatest common divisor. The degree identity p * d_out == n * d_in has
+ * an integer d_out exactly when d_in is a multiple of p / gcd(p, n), so
+ * tools use it to pick valid in-degrees.
+ */
+static inline u32 spex_gcd(u32 a, u32 b)
+{
+	while (b) {
+		u32 t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
 /* The decoded form of struct spx_pattern. */
 struct spex_pattern_desc {
 	u32 type;		/* enum spx_pattern_type */

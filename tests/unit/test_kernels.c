@@ -122,17 +122,6 @@ struct fc_case {
 	u32 *left;
 };
 
-static u32 gcd(u32 a, u32 b)
-{
-	while (b) {
-		u32 t = a % b;
-
-		a = b;
-		b = t;
-	}
-	return a;
-}
-
 static int fill_pattern(struct fc_case *c, u32 type, u32 starts, u32 dither,
 			u32 seed)
 {
@@ -173,11 +162,11 @@ static void make_case(struct fc_case *c, enum pat pat, u32 max_in)
 			while (c->n_in % c->d_in)
 				c->d_in--;
 		/* n_out * d_in % n_in == 0 */
-		k = c->n_in / gcd(c->n_in, c->d_in);
+		k = c->n_in / spex_gcd(c->n_in, c->d_in);
 		c->n_out = k * (1 + below(k > 64 ? 2 : 64 / k + 1));
 		if (c->n_out > 300)
 			c->n_out = k;
-		/* banks: a divisor of gcd(n_in, d_in), prefer runs >= 4 */
+		/* banks: a divisor of spex_gcd(n_in, d_in), prefer runs >= 4 */
 		c->z = 1 + below(8);
 		while (c->d_in % c->z || c->n_in % c->z)
 			c->z--;

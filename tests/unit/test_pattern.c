@@ -14,17 +14,6 @@ struct gen {
 	int ret;
 };
 
-static u32 gcd(u32 a, u32 b)
-{
-	while (b) {
-		u32 t = a % b;
-
-		a = b;
-		b = t;
-	}
-	return a;
-}
-
 static struct spex_pattern_desc desc(u32 type, u32 starts, u32 dither, u32 z,
 				     u32 seed)
 {
@@ -268,7 +257,7 @@ TEST(random_exact_degrees_no_duplicates)
 	for (it = 0; it < 600; it++) {
 		p = 1 + trand(it < 500 ? 64 : 300);
 		d_in = 1 + trand(p);
-		step = p / gcd(p, d_in);	/* n must be a multiple */
+		step = p / spex_gcd(p, d_in);	/* n must be a multiple */
 		n = step * (1 + trand(it < 500 ? 6 : 2));
 		degrees_case(SPX_PAT_RANDOM, 0, 0, 0, trand(1000), p, n, d_in);
 	}

@@ -391,17 +391,6 @@ struct row {
 static struct row rows[MAX_ROWS];
 static u32 n_rows;
 
-static u32 gcd(u32 a, u32 b)
-{
-	while (b) {
-		u32 t = a % b;
-
-		a = b;
-		b = t;
-	}
-	return a;
-}
-
 /*
  * The in-degree nearest rho * n_in that every pattern accepts: the degree
  * identity (n_out * d_in % n_in == 0) and, for clash-free, n_in % d_in.
@@ -433,7 +422,7 @@ static u32 pick_d_in(u32 n_in, u32 n_out, double rho)
 static u32 pick_z(u32 n_in, u32 d_in)
 {
 	static const u32 zs[] = { 8, 4, 2 };
-	u32 g = gcd(n_in, d_in), i;
+	u32 g = spex_gcd(n_in, d_in), i;
 
 	for (i = 0; i < 3; i++)
 		if (g % zs[i] == 0 && d_in / zs[i] >= 16)

@@ -26,17 +26,6 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
-static u64 gcd64(u64 a, u64 b)
-{
-	while (b) {
-		u64 t = a % b;
-
-		a = b;
-		b = t;
-	}
-	return a;
-}
-
 /* The in-degree a layer spec asks for on fan-in p and n outputs. */
 static int pick_d_in(const struct st_layer_spec *ls, u32 p, u32 n, u32 *d_in,
 		     const char *what, char *err, size_t errlen)
@@ -53,7 +42,7 @@ static int pick_d_in(const struct st_layer_spec *ls, u32 p, u32 n, u32 *d_in,
 	} else if (ls->density > 0) {
 		/* The nearest in-degree that keeps the degree identity
 		 * p | n * d_in: a multiple of p / gcd(p, n). */
-		u64 step = p / gcd64(p, n);
+		u64 step = p / spex_gcd(p, n);
 		u64 d = (u64)llround(ls->density * p / step) * step;
 
 		if (d < step)
