@@ -2,10 +2,11 @@
 /*
  * spex-trace, kernel side: counters, latency histograms, per-layer time
  * and modelled energy per model, from the spex module's tracepoints
- * (kmod/spex_trace.h). Every handler exists twice: tp_btf/ (typed
- * arguments from the module's BTF) and raw_tp/ (the same TP_PROTO
- * arguments as u64s, for a module built without BTF); the loader
- * autoloads one set.
+ * (kmod/spex_trace.h). job_end carries everything a job cost, so one
+ * program run per job counts it; layer (only with --layers) adds time
+ * per layer. Every handler exists twice: tp_btf/ (typed arguments from
+ * the module's BTF) and raw_tp/ (the same TP_PROTO arguments as u64s,
+ * for a module built without BTF); the loader autoloads one set.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -37,13 +38,6 @@ struct {
 	__type(value, struct spex_trace_layer);
 } spex_layers SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, SPEX_TRACE_MAX_MODELS);
-	__type(key, __u32);
-	__type(value, struct spex_trace_cfg);
-} spex_cfg SEC(".maps");
-
 static const struct spex_trace_stats zero_stats;
 static const struct spex_trace_layer zero_layer;
 
@@ -53,13 +47,14 @@ static __always_inline bool skip_model(__u32 model_id)
 }
 
 static __always_inline int on_job_end(__u32 model_id, int status,
-				      __u32 decision, __u64 macs,
-				      __u64 bytes, __u64 ns)
+				      __u32 decision, __u32 exit_index,
+				      __u32 bottleneck_len, __u64 macs,
+				      __u64 weight_bytes, __u64 act_bytes,
+				      __u64 ns)
 {
 	struct spex_trace_stats *st;
-	struct spex_trace_cfg *cfg;
 	__u64 outcome, slot;
-	__u64 tx = 0, e_mac, e_mem, e_tx = 0, e_act;
+	__u64 tx = 0, e_mac, e_mem, e_tx, e_act;
 
 	if (skip_model(model_id))
 		return 0;
@@ -74,26 +69,30 @@ static __always_inline int on_job_end(__u32 model_id, int status,
 	} else if (decision == SPEX_TRACE_OFFLOAD) {
 		__sync_fetch_and_add(&st->offloads, 1);
 		outcome = SPEX_TRACE_OFFLOAD;
-		cfg = bpf_map_lookup_elem(&spex_cfg, &model_id);
-		if (cfg) {
-			tx = cfg->bottleneck_bytes;
-			__sync_fetch_and_add(&st->offload_bytes, tx);
-		} else {
-			__sync_fetch_and_add(&st->offloads_unsized, 1);
-		}
+		tx = bottleneck_len;
+		__sync_fetch_and_add(&st->offload_bytes, tx);
 	} else if (decision == SPEX_TRACE_FINAL) {
 		__sync_fetch_and_add(&st->finals, 1);
 		outcome = SPEX_TRACE_FINAL;
 	} else {
 		__sync_fetch_and_add(&st->exits, 1);
 		outcome = SPEX_TRACE_EXIT;
+		if (exit_index < SPEX_TRACE_MAX_EXITS) {
+			/* clang may test the bound on a copy the verifier
+			 * cannot tie to exit_index; the opaque mask bounds
+			 * the index it uses. */
+			asm volatile("" : "+r"(exit_index));
+			__sync_fetch_and_add(&st->exit_at[exit_index &
+					     (SPEX_TRACE_MAX_EXITS - 1)], 1);
+		}
 	}
 	__sync_fetch_and_add(&st->macs, macs);
-	__sync_fetch_and_add(&st->bytes, bytes);
+	__sync_fetch_and_add(&st->weight_bytes, weight_bytes);
+	__sync_fetch_and_add(&st->act_bytes, act_bytes);
 	__sync_fetch_and_add(&st->ns, ns);
 
 	e_mac = macs * e_mac_fj;
-	e_mem = bytes * e_mem_fj;
+	e_mem = (weight_bytes + act_bytes) * e_mem_fj;
 	e_tx = tx * e_tx_fj;
 	e_act = ns * p_active_uw;
 	__sync_fetch_and_add(&st->energy_mac_fj, e_mac);
@@ -108,26 +107,6 @@ static __always_inline int on_job_end(__u32 model_id, int status,
 		outcome = SPEX_TRACE_ERROR;
 	slot = spex_slot(ns / 1000, SPEX_TRACE_MAX_SLOTS);
 	__sync_fetch_and_add(&st->hist_us[outcome][slot], 1);
-	return 0;
-}
-
-static __always_inline int on_exit_decision(__u32 model_id, __u32 decision,
-					    __u32 exit_index)
-{
-	struct spex_trace_stats *st;
-
-	if (skip_model(model_id) || decision != SPEX_TRACE_EXIT ||
-	    exit_index >= SPEX_TRACE_MAX_EXITS)
-		return 0;
-	/* exit_decision fires before job_end, so the entry may be new. */
-	st = spex_lookup_or_init(&spex_stats, &model_id, &zero_stats);
-	if (!st)
-		return 0;
-	/* clang may test the bound on a copy the verifier cannot tie to
-	 * exit_index; the opaque mask bounds the index it uses. */
-	asm volatile("" : "+r"(exit_index));
-	__sync_fetch_and_add(&st->exit_at[exit_index & (SPEX_TRACE_MAX_EXITS - 1)],
-			     1);
 	return 0;
 }
 
@@ -159,32 +138,22 @@ static __always_inline int on_layer(__u32 model_id, __u32 layer,
 
 SEC("tp_btf/job_end")
 int BPF_PROG(spex_end_btf, u32 model_id, u64 job_id, int status,
-	     u32 decision, u32 class_id, u32 confidence_q16, u64 macs,
-	     u64 bytes, u64 ns)
+	     u32 decision, u32 exit_index, u32 class_id, u32 confidence_q16,
+	     u32 bottleneck_len, u64 macs, u64 weight_bytes, u64 act_bytes,
+	     u64 ns)
 {
-	return on_job_end(model_id, status, decision, macs, bytes, ns);
+	return on_job_end(model_id, status, decision, exit_index,
+			  bottleneck_len, macs, weight_bytes, act_bytes, ns);
 }
 
 SEC("raw_tp/job_end")
 int BPF_PROG(spex_end_raw, u32 model_id, u64 job_id, int status,
-	     u32 decision, u32 class_id, u32 confidence_q16, u64 macs,
-	     u64 bytes, u64 ns)
+	     u32 decision, u32 exit_index, u32 class_id, u32 confidence_q16,
+	     u32 bottleneck_len, u64 macs, u64 weight_bytes, u64 act_bytes,
+	     u64 ns)
 {
-	return on_job_end(model_id, status, decision, macs, bytes, ns);
-}
-
-SEC("tp_btf/exit_decision")
-int BPF_PROG(spex_exit_btf, u32 model_id, u64 job_id, u32 decision,
-	     u32 exit_index)
-{
-	return on_exit_decision(model_id, decision, exit_index);
-}
-
-SEC("raw_tp/exit_decision")
-int BPF_PROG(spex_exit_raw, u32 model_id, u64 job_id, u32 decision,
-	     u32 exit_index)
-{
-	return on_exit_decision(model_id, decision, exit_index);
+	return on_job_end(model_id, status, decision, exit_index,
+			  bottleneck_len, macs, weight_bytes, act_bytes, ns);
 }
 
 SEC("tp_btf/layer")

@@ -31,10 +31,10 @@ struct spex_trace_stats {
 	__u64 finals;			/* decision FINAL */
 	__u64 errors;			/* status != 0 */
 	__u64 exit_at[SPEX_TRACE_MAX_EXITS]; /* EXIT, by exit_index */
-	__u64 offload_bytes;		/* bottleneck bytes sent (sized) */
-	__u64 offloads_unsized;		/* offloads with no spex_cfg entry */
+	__u64 offload_bytes;		/* OFFLOAD: job_end bottleneck_len */
 	__u64 macs;			/* job_end macs */
-	__u64 bytes;			/* job_end bytes (weights + acts) */
+	__u64 weight_bytes;		/* job_end weight_bytes */
+	__u64 act_bytes;		/* job_end act_bytes */
 	__u64 ns;			/* job_end ns: time in the engine */
 	__u64 energy_fj;		/* modelled: the four terms below */
 	__u64 energy_mac_fj;
@@ -62,14 +62,6 @@ struct spex_trace_layer {
 	__u64 act_bytes;
 	__u32 type;			/* enum spx_layer_type */
 	__u32 pad;
-};
-
-/*
- * map "spex_cfg": model_id -> what the tracepoints do not carry, filled
- * by spex-trace from SPEX_IOC_MODEL_INFO.
- */
-struct spex_trace_cfg {
-	__u64 bottleneck_bytes;		/* bytes an OFFLOAD sends */
 };
 
 #endif /* SPEX_TRACE_H */

@@ -141,9 +141,9 @@ int spex_kjob_run(struct spex_kmodel *km, const void *in, size_t in_len,
 		trace_exit_decision(km->id, ctx.job_id, res->decision,
 				    res->exit_index, res->class_id,
 				    res->confidence_q16, res->flags);
-	trace_job_end(km->id, ctx.job_id, st, res->decision, res->class_id,
-		      res->confidence_q16, res->macs,
-		      res->weight_bytes + res->act_bytes, res->ns);
+	trace_job_end(km->id, ctx.job_id, st, res->decision, res->exit_index,
+		      res->class_id, res->confidence_q16, res->bottleneck_len,
+		      res->macs, res->weight_bytes, res->act_bytes, res->ns);
 	return st;
 }
 

@@ -2,7 +2,7 @@
 /*
  * spex tracepoints: one job_start and one job_end per job, one layer
  * event per computed layer, one exit_decision per successful job. The bpf
- * programs (bpf/) attach to these; keep the fields stable.
+ * programs (bpf/) attach to job_end and layer; keep the fields stable.
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM spex
@@ -98,20 +98,33 @@ TRACE_EVENT(exit_decision,
 		  __entry->confidence_q16, __entry->flags)
 );
 
+/*
+ * Everything a job cost, in one event: a bpf program on job_end alone
+ * can count outcomes, exits by index, bytes offloaded and energy.
+ * exit_index is the exit taken (EXIT), the last exit tried (OFFLOAD), or
+ * -1; bottleneck_len is what an OFFLOAD wrote, 0 otherwise. At most 12
+ * arguments: bpf_trace_run12() is the largest raw tracepoint.
+ */
 TRACE_EVENT(job_end,
 	TP_PROTO(u32 model_id, u64 job_id, int status, u32 decision,
-		 u32 class_id, u32 confidence_q16, u64 macs, u64 bytes, u64 ns),
-	TP_ARGS(model_id, job_id, status, decision, class_id, confidence_q16,
-		macs, bytes, ns),
+		 u32 exit_index, u32 class_id, u32 confidence_q16,
+		 u32 bottleneck_len, u64 macs, u64 weight_bytes, u64 act_bytes,
+		 u64 ns),
+	TP_ARGS(model_id, job_id, status, decision, exit_index, class_id,
+		confidence_q16, bottleneck_len, macs, weight_bytes, act_bytes,
+		ns),
 	TP_STRUCT__entry(
 		__field(u32, model_id)
 		__field(u64, job_id)
 		__field(int, status)
 		__field(u32, decision)
+		__field(u32, exit_index)
 		__field(u32, class_id)
 		__field(u32, confidence_q16)
+		__field(u32, bottleneck_len)
 		__field(u64, macs)
-		__field(u64, bytes)
+		__field(u64, weight_bytes)
+		__field(u64, act_bytes)
 		__field(u64, ns)
 	),
 	TP_fast_assign(
@@ -119,17 +132,21 @@ TRACE_EVENT(job_end,
 		__entry->job_id = job_id;
 		__entry->status = status;
 		__entry->decision = decision;
+		__entry->exit_index = exit_index;
 		__entry->class_id = class_id;
 		__entry->confidence_q16 = confidence_q16;
+		__entry->bottleneck_len = bottleneck_len;
 		__entry->macs = macs;
-		__entry->bytes = bytes;
+		__entry->weight_bytes = weight_bytes;
+		__entry->act_bytes = act_bytes;
 		__entry->ns = ns;
 	),
-	TP_printk("model=%u job=%llu status=%d decision=%u class=%u confidence_q16=%u macs=%llu bytes=%llu ns=%llu",
+	TP_printk("model=%u job=%llu status=%d decision=%u exit=%d class=%u confidence_q16=%u bottleneck_len=%u macs=%llu weight_bytes=%llu act_bytes=%llu ns=%llu",
 		  __entry->model_id, __entry->job_id, __entry->status,
-		  __entry->decision, __entry->class_id,
-		  __entry->confidence_q16, __entry->macs, __entry->bytes,
-		  __entry->ns)
+		  __entry->decision, (int)__entry->exit_index,
+		  __entry->class_id, __entry->confidence_q16,
+		  __entry->bottleneck_len, __entry->macs,
+		  __entry->weight_bytes, __entry->act_bytes, __entry->ns)
 );
 
 #endif /* _SPEX_TRACE_H */

@@ -95,7 +95,8 @@ def main():
     for r in lines(d('jobs')):
         w = want.setdefault(r['model_id'], {k: 0 for k in (
             'jobs', 'exits', 'offloads', 'finals', 'errors', 'offload_bytes',
-            'macs', 'bytes', 'ns', 'layers_run')} | {'exit_at': [0] * 8})
+            'macs', 'weight_bytes', 'act_bytes', 'bytes', 'ns',
+            'layers_run')} | {'exit_at': [0] * 8})
         for k in w:
             if k == 'exit_at':
                 w[k] = [x + y for x, y in zip(w[k], r[k])]
@@ -132,22 +133,24 @@ def main():
         c.eq(p + 'exit histogram == exits', sum(h['exit']), m['exits'])
         c.eq(p + 'offload histogram == offloads', sum(h['offload']),
              m['offloads'])
-        c.eq(p + 'offload bytes == results', m['offload_bytes'],
+        c.eq(p + 'offload bytes == sum of bottleneck_len', m['offload_bytes'],
              w['offload_bytes'])
         c.eq(p + 'offload bytes == offloads x bottleneck',
              m['offload_bytes'], m['offloads'] * mod['output_bytes'])
-        c.eq(p + 'macs, bytes, ns == results',
-             (m['macs'], m['bytes'], m['ns']),
-             (w['macs'], w['bytes'], w['ns']))
+        c.eq(p + 'macs, weight/act bytes, ns == results',
+             (m['macs'], m['weight_bytes'], m['act_bytes'], m['ns']),
+             (w['macs'], w['weight_bytes'], w['act_bytes'], w['ns']))
+        c.eq(p + 'bytes == weight + act bytes', m['bytes'],
+             m['weight_bytes'] + m['act_bytes'])
         c.eq(p + 'ns == module total_ns', m['ns'], mod['total_ns'])
         en = m['energy']
         c.eq(p + 'energy mode', en['mode'], 'modelled')
         c.eq(p + 'energy terms == formula on the results',
              (en['mac_fj'], en['mem_fj'], en['tx_fj'], en['active_fj']),
-             (e_mac * w['macs'], e_mem * w['bytes'],
+             (e_mac * w['macs'], e_mem * (w['weight_bytes'] + w['act_bytes']),
               e_tx * w['offload_bytes'], p_act * w['ns']))
         c.eq(p + 'energy total == formula', en['total_fj'],
-             e_mac * w['macs'] + e_mem * w['bytes'] +
+             e_mac * w['macs'] + e_mem * (w['weight_bytes'] + w['act_bytes']) +
              e_tx * w['offload_bytes'] + p_act * w['ns'])
         ly = m['layers']
         if t['layers_traced']:
@@ -155,9 +158,10 @@ def main():
                  sum(l['count'] for l in ly), w['layers_run'])
             c.eq(p + 'layer macs == job macs', sum(l['macs'] for l in ly),
                  w['macs'])
-            c.eq(p + 'layer bytes == job bytes',
-                 sum(l['weight_bytes'] + l['act_bytes'] for l in ly),
-                 w['bytes'])
+            c.eq(p + 'layer weight/act bytes == job weight/act bytes',
+                 (sum(l['weight_bytes'] for l in ly),
+                  sum(l['act_bytes'] for l in ly)),
+                 (w['weight_bytes'], w['act_bytes']))
 
     # Measured energy against the fake powercap tree.
     ms = t['measured']
@@ -174,11 +178,14 @@ def main():
     # bpftool sees the programs by name, and the pinned maps with BTF.
     suffix = 'btf' if a.attach == 'tp_btf' else 'raw'
     names = {p.get('name') for p in load(d('progs.json'))}
-    want_progs = {f'spex_end_{suffix}', f'spex_exit_{suffix}'}
+    want_progs = {f'spex_end_{suffix}'}
     if t['layers_traced']:
         want_progs.add(f'spex_layer_{suffix}')
     c.true('bpftool prog show names the programs', want_progs <= names,
            f"missing {sorted(want_progs - names)}")
+    # job_end alone counts a job: nothing runs on exit_decision.
+    c.eq('no program on exit_decision',
+         sorted(n for n in names if n and n.startswith('spex_exit')), [])
     stats = dict((k if isinstance(k, int) else int(k), v)
                  for k, v in formatted(load(d('dump.stats.json'))))
     for mid in want:
@@ -190,9 +197,11 @@ def main():
         m = got[mid]
         c.eq(f'bpftool dump stats: model {mid} named fields',
              (v['jobs'], v['exits'], v['offloads'], v['errors'],
-              list(v['exit_at']), v['offload_bytes'], v['energy_fj']),
+              list(v['exit_at']), v['offload_bytes'], v['weight_bytes'],
+              v['act_bytes'], v['energy_fj']),
              (m['jobs'], m['exits'], m['offloads'], m['errors'],
-              m['exit_at'], m['offload_bytes'], m['energy']['total_fj']))
+              m['exit_at'], m['offload_bytes'], m['weight_bytes'],
+              m['act_bytes'], m['energy']['total_fj']))
     for mid in want:
         v = stats.get(mid)
         if v is not None:

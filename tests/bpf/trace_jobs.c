@@ -107,7 +107,8 @@ static int cmd_run(u32 id, long n, const char *mode)
 {
 	unsigned long long exit_at[SPX_MAX_EXITS] = { 0 };
 	unsigned long long jobs = 0, exits = 0, offloads = 0, finals = 0;
-	unsigned long long errors = 0, bneck = 0, macs = 0, bytes = 0, ns = 0;
+	unsigned long long errors = 0, bneck = 0, macs = 0, ns = 0;
+	unsigned long long wbytes = 0, abytes = 0;
 	unsigned long long layers = 0;
 	struct spex_model_desc d;
 	struct spex_result res;
@@ -148,16 +149,18 @@ static int cmd_run(u32 id, long n, const char *mode)
 				exit_at[res.exit_index]++;
 		}
 		macs += res.macs;
-		bytes += res.weight_bytes + res.act_bytes;
+		wbytes += res.weight_bytes;
+		abytes += res.act_bytes;
 		ns += res.ns;
 		layers += res.layers_run;
 	}
 	printf("{\"model_id\":%u,\"mode\":\"%s\",\"jobs\":%llu,\"exits\":%llu,"
 	       "\"offloads\":%llu,\"finals\":%llu,\"errors\":%llu,"
-	       "\"offload_bytes\":%llu,\"macs\":%llu,\"bytes\":%llu,"
-	       "\"ns\":%llu,\"layers_run\":%llu,\"exit_at\":[",
+	       "\"offload_bytes\":%llu,\"macs\":%llu,\"weight_bytes\":%llu,"
+	       "\"act_bytes\":%llu,\"bytes\":%llu,\"ns\":%llu,"
+	       "\"layers_run\":%llu,\"exit_at\":[",
 	       id, mode, jobs, exits, offloads, finals, errors, bneck, macs,
-	       bytes, ns, layers);
+	       wbytes, abytes, wbytes + abytes, ns, layers);
 	for (e = 0; e < SPX_MAX_EXITS; e++)
 		printf("%s%llu", e ? "," : "", exit_at[e]);
 	printf("]}\n");

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The spex tracepoints exist in tracefs and fire as documented: job_start,
- * exit_decision and job_end once per job, layer once per computed layer.
+ * exit_decision and job_end once per job, layer once per computed layer;
+ * job_end carries the job's own exit index, bottleneck length and bytes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,13 +37,39 @@ static int write_file(const char *rel, const char *val)
 	return n < 0 ? -errno : 0;
 }
 
+/* What the job_end lines add up to, as the results do. */
+struct end_sums {
+	long by_exit[SPX_MAX_EXITS + 2]; /* exit= + 1: [0] none, last: bad */
+	unsigned long long bottleneck_len, weight_bytes, act_bytes;
+};
+
+static void add_exit(struct end_sums *s, long long exit_index)
+{
+	if (exit_index < -1 || exit_index >= SPX_MAX_EXITS)
+		exit_index = SPX_MAX_EXITS;
+	s->by_exit[exit_index + 1]++;
+}
+
+/* The number after " NAME=" in a trace line; 0 if absent. */
+static long long field(const char *line, const char *name)
+{
+	char key[64];
+	const char *p;
+
+	snprintf(key, sizeof(key), " %s=", name);
+	p = strstr(line, key);
+	return p ? strtoll(p + strlen(key), NULL, 10) : 0;
+}
+
 /* Count trace lines per event name. */
-static void count_events(long *start, long *layer, long *exitd, long *end)
+static void count_events(long *start, long *layer, long *exitd, long *end,
+			 struct end_sums *sum)
 {
 	char path[256], line[512];
 	FILE *f;
 
 	*start = *layer = *exitd = *end = 0;
+	memset(sum, 0, sizeof(*sum));
 	snprintf(path, sizeof(path), "%s/trace", tracefs());
 	f = fopen(path, "r");
 	if (!f)
@@ -56,8 +83,13 @@ static void count_events(long *start, long *layer, long *exitd, long *end)
 			(*layer)++;
 		else if (strstr(line, " exit_decision: "))
 			(*exitd)++;
-		else if (strstr(line, " job_end: "))
+		else if (strstr(line, " job_end: ")) {
 			(*end)++;
+			add_exit(sum, field(line, "exit"));
+			sum->bottleneck_len += field(line, "bottleneck_len");
+			sum->weight_bytes += field(line, "weight_bytes");
+			sum->act_bytes += field(line, "act_bytes");
+		}
 	}
 	fclose(f);
 }
@@ -83,6 +115,7 @@ TEST(fire_once_per_job)
 {
 	struct st_model m;
 	struct spex_result res;
+	struct end_sums want = {}, got;
 	long start, layer, exitd, end, layers = 0;
 	u8 in[1024], out[256];
 	int fd, i, r;
@@ -106,6 +139,10 @@ TEST(fire_once_per_job)
 			     &res, 0);
 		ASSERT_LE(0, r);
 		layers += res.layers_run;
+		add_exit(&want, (int)res.exit_index);
+		want.bottleneck_len += res.bottleneck_len;
+		want.weight_bytes += res.weight_bytes;
+		want.act_bytes += res.act_bytes;
 	}
 	/* A job refused before it reaches the engine fires nothing. */
 	ASSERT_EQ(-EFAULT, st_infer(fd, id, (void *)16, m.info->input_bytes,
@@ -113,13 +150,22 @@ TEST(fire_once_per_job)
 	ASSERT_EQ(0, write_file("tracing_on", "0"));
 	ASSERT_EQ(0, write_file("events/spex/enable", "0"));
 
-	count_events(&start, &layer, &exitd, &end);
+	count_events(&start, &layer, &exitd, &end, &got);
 	EXPECT_EQ(N_JOBS, start);
 	EXPECT_EQ(N_JOBS, exitd);
 	EXPECT_EQ(N_JOBS, end);
 	EXPECT_EQ(layers, layer);
+	for (i = 0; i < SPX_MAX_EXITS + 2; i++)
+		EXPECT_EQ(want.by_exit[i], got.by_exit[i])
+			TH_LOG("exit %d", i - 1);
+	EXPECT_EQ(want.bottleneck_len, got.bottleneck_len);
+	EXPECT_EQ(want.weight_bytes, got.weight_bytes);
+	EXPECT_EQ(want.act_bytes, got.act_bytes);
 	TH_LOG("%ld job_start, %ld layer, %ld exit_decision, %ld job_end",
 	       start, layer, exitd, end);
+	TH_LOG("job_end: exit -1/0/1 %ld/%ld/%ld, bottleneck_len %llu, weight_bytes %llu, act_bytes %llu",
+	       got.by_exit[0], got.by_exit[1], got.by_exit[2],
+	       got.bottleneck_len, got.weight_bytes, got.act_bytes);
 	write_file("trace", "");
 	EXPECT_EQ(0, st_unload(fd, id));
 	close(fd);

@@ -68,8 +68,6 @@ struct model_state {
 	__u32 id;
 	bool seen;
 	char name[SPX_NAME_LEN + 1];
-	__u32 role;
-	__u64 bottleneck_bytes;		/* 0: unknown */
 	struct spex_trace_stats prev;	/* at the previous sample */
 	__u64 measured_uj;		/* apportioned package energy */
 	__u64 prev_measured_uj;		/* at the previous sample */
@@ -290,12 +288,8 @@ static struct model_state *model_get(__u32 id)
 	return &models[n_models++];
 }
 
-/*
- * Names and bottleneck sizes from SPEX_IOC_MODEL_INFO, and the bottleneck
- * into spex_cfg for the bpf side (the tracepoints do not carry it).
- * Models loaded later are picked up at the next interval.
- */
-static void refresh_models(struct spex_trace *skel)
+/* Model names, from SPEX_IOC_MODEL_INFO; new models at each interval. */
+static void refresh_models(void)
 {
 	__u32 ids[SPEX_TRACE_MAX_MODELS];
 	struct spex_list ls = {
@@ -313,7 +307,6 @@ static void refresh_models(struct spex_trace *skel)
 	n = ls.count < ls.capacity ? ls.count : ls.capacity;
 	for (i = 0; i < n; i++) {
 		struct spex_model_desc d = { .model_id = ids[i] };
-		struct spex_trace_cfg cfg = {};
 		struct model_state *m;
 
 		if (env.model && ids[i] != env.model)
@@ -325,14 +318,6 @@ static void refresh_models(struct spex_trace *skel)
 			break;
 		memcpy(m->name, d.name, SPX_NAME_LEN);
 		m->name[SPX_NAME_LEN] = 0;
-		m->role = d.role;
-		if (d.role == SPX_ROLE_HEAD)
-			m->bottleneck_bytes = d.output_bytes;
-		if (!m->bottleneck_bytes)
-			continue;
-		cfg.bottleneck_bytes = m->bottleneck_bytes;
-		bpf_map__update_elem(skel->maps.spex_cfg, &m->id,
-				     sizeof(m->id), &cfg, sizeof(cfg), BPF_ANY);
 	}
 out:
 	close(fd);
@@ -378,7 +363,7 @@ static void unpin_maps(const struct pin *pins, int n)
 }
 
 static const char *const pin_files[] = {
-	"stats", "layers", "cfg", "config",
+	"stats", "layers", "config",
 };
 
 static int cmd_clean(void)
@@ -427,20 +412,6 @@ static int model_cmp(const void *a, const void *b)
 	const struct model_state *x = a, *y = b;
 
 	return x->id < y->id ? -1 : x->id > y->id;
-}
-
-/* Offloads before spex_cfg knew the model: sized now, if now known. */
-static __u64 offload_bytes(const struct model_state *m,
-			   const struct spex_trace_stats *st)
-{
-	return st->offload_bytes + st->offloads_unsized * m->bottleneck_bytes;
-}
-
-static __u64 energy_fj(const struct model_state *m,
-		       const struct spex_trace_stats *st)
-{
-	return st->energy_fj +
-	       st->offloads_unsized * m->bottleneck_bytes * env.e_tx_fj;
 }
 
 static bool model_shown(const struct model_state *m)
@@ -584,17 +555,14 @@ static void print_json(struct spex_trace *skel)
 	printf("\"models\":[");
 	for (i = 0; i < n_models; i++) {
 		struct model_state *m = &models[i];
-		__u64 e;
 
 		if (!model_shown(m) || read_stats(skel, m->id, &st))
 			continue;
-		e = energy_fj(m, &st);
 		printf("%s{\"model_id\":%u,\"name\":\"%s\","
-		       "\"bottleneck_bytes\":%llu,\"jobs\":%llu,\"exits\":%llu,"
+		       "\"jobs\":%llu,\"exits\":%llu,"
 		       "\"offloads\":%llu,\"finals\":%llu,\"errors\":%llu,"
 		       "\"exit_at\":",
 		       first ? "" : ",", m->id, m->name,
-		       (unsigned long long)m->bottleneck_bytes,
 		       (unsigned long long)st.jobs,
 		       (unsigned long long)st.exits,
 		       (unsigned long long)st.offloads,
@@ -602,23 +570,24 @@ static void print_json(struct spex_trace *skel)
 		       (unsigned long long)st.errors);
 		first = false;
 		json_u64_array(st.exit_at, SPEX_TRACE_MAX_EXITS);
-		printf(",\"offload_bytes\":%llu,\"offloads_unsized\":%llu,"
-		       "\"macs\":%llu,\"bytes\":%llu,\"ns\":%llu,",
-		       (unsigned long long)offload_bytes(m, &st),
-		       (unsigned long long)st.offloads_unsized,
+		printf(",\"offload_bytes\":%llu,\"macs\":%llu,"
+		       "\"weight_bytes\":%llu,\"act_bytes\":%llu,"
+		       "\"bytes\":%llu,\"ns\":%llu,",
+		       (unsigned long long)st.offload_bytes,
 		       (unsigned long long)st.macs,
-		       (unsigned long long)st.bytes,
+		       (unsigned long long)st.weight_bytes,
+		       (unsigned long long)st.act_bytes,
+		       (unsigned long long)(st.weight_bytes + st.act_bytes),
 		       (unsigned long long)st.ns);
 		printf("\"energy\":{\"mode\":\"modelled\",\"total_fj\":%llu,"
 		       "\"mac_fj\":%llu,\"mem_fj\":%llu,\"tx_fj\":%llu,"
 		       "\"active_fj\":%llu,\"per_job_uj\":%.6f},",
-		       (unsigned long long)e,
+		       (unsigned long long)st.energy_fj,
 		       (unsigned long long)st.energy_mac_fj,
 		       (unsigned long long)st.energy_mem_fj,
-		       (unsigned long long)(e - st.energy_fj +
-					    st.energy_tx_fj),
+		       (unsigned long long)st.energy_tx_fj,
 		       (unsigned long long)st.energy_active_fj,
-		       st.jobs ? e / 1e9 / st.jobs : 0.0);
+		       st.jobs ? st.energy_fj / 1e9 / st.jobs : 0.0);
 		printf("\"energy_measured\":{\"mode\":\"%s\",\"uj\":%llu,"
 		       "\"per_job_uj\":%.6f},",
 		       pc.n_zones ? "rapl" : "none",
@@ -684,7 +653,7 @@ static void print_top(struct spex_trace *skel, double dt)
 		off = st.offloads - m->prev.offloads;
 		err = st.errors - m->prev.errors;
 		ns = st.ns - m->prev.ns;
-		ob = offload_bytes(m, &st) - offload_bytes(m, &m->prev);
+		ob = st.offload_bytes - m->prev.offload_bytes;
 		printf("%-6u %-16.16s %9.1f %7.1f %7.1f %6llu %9.1f %10.2f %11.4f\n",
 		       m->id, m->name, dt > 0 ? jobs / dt : 0.0,
 		       jobs ? 100.0 * ex / jobs : 0.0,
@@ -692,8 +661,8 @@ static void print_top(struct spex_trace *skel, double dt)
 		       (unsigned long long)err,
 		       jobs ? ns / 1e3 / jobs : 0.0,
 		       dt > 0 ? ob / 1024.0 / dt : 0.0,
-		       jobs ? (energy_fj(m, &st) - energy_fj(m, &m->prev)) /
-			      1e9 / jobs : 0.0);
+		       jobs ? (st.energy_fj - m->prev.energy_fj) / 1e9 / jobs :
+			      0.0);
 	}
 	fflush(stdout);
 }
@@ -722,9 +691,8 @@ static void print_energy(struct spex_trace *skel)
 		j = (double)st.jobs * 1e9;
 		printf("%-6u %-16.16s %9llu %11.4f %10.4f %10.4f %10.4f %10.4f ",
 		       m->id, m->name, (unsigned long long)st.jobs,
-		       energy_fj(m, &st) / j, st.energy_mac_fj / j,
-		       st.energy_mem_fj / j,
-		       (energy_fj(m, &st) - st.energy_fj + st.energy_tx_fj) / j,
+		       st.energy_fj / j, st.energy_mac_fj / j,
+		       st.energy_mem_fj / j, st.energy_tx_fj / j,
 		       st.energy_active_fj / j);
 		if (pc.n_zones)
 			printf("%12.4f\n", (double)m->measured_uj / st.jobs);
@@ -768,12 +736,12 @@ static void print_record(struct spex_trace *skel, bool header)
 			printf(",%llu", (unsigned long long)(st.exit_at[e] -
 							      p->exit_at[e]));
 		printf(",%llu,%llu,%llu,%llu,%.6f,",
-		       (unsigned long long)(offload_bytes(m, &st) -
-					    offload_bytes(m, p)),
+		       (unsigned long long)(st.offload_bytes - p->offload_bytes),
 		       (unsigned long long)(st.macs - p->macs),
-		       (unsigned long long)(st.bytes - p->bytes),
+		       (unsigned long long)(st.weight_bytes + st.act_bytes -
+					    p->weight_bytes - p->act_bytes),
 		       (unsigned long long)(st.ns - p->ns),
-		       (energy_fj(m, &st) - energy_fj(m, p)) / 1e9);
+		       (st.energy_fj - p->energy_fj) / 1e9);
 		if (pc.n_zones)
 			printf("%llu,rapl\n", (unsigned long long)
 			       (m->measured_uj - m->prev_measured_uj));
@@ -786,7 +754,7 @@ static void print_record(struct spex_trace *skel, bool header)
 /* One interval's (or the final) output. */
 static void report(struct spex_trace *skel, double dt, bool header)
 {
-	refresh_models(skel);
+	refresh_models();
 	scan_stats(skel);
 	qsort(models, n_models, sizeof(models[0]), model_cmp);
 	sample_measured(skel);
@@ -814,7 +782,7 @@ static void sleep_s(double s)
 int main(int argc, char **argv)
 {
 	struct spex_trace *skel;
-	struct pin pins[4];
+	struct pin pins[3];
 	double t_prev;
 	bool header = true;
 	long n = 0;
@@ -845,11 +813,9 @@ int main(int argc, char **argv)
 	if (env.raw_tp || !have_module_btf()) {
 		attach_mode = "raw_tp";
 		bpf_program__set_autoload(skel->progs.spex_end_btf, false);
-		bpf_program__set_autoload(skel->progs.spex_exit_btf, false);
 		bpf_program__set_autoload(skel->progs.spex_layer_btf, false);
 	} else {
 		bpf_program__set_autoload(skel->progs.spex_end_raw, false);
-		bpf_program__set_autoload(skel->progs.spex_exit_raw, false);
 		bpf_program__set_autoload(skel->progs.spex_layer_raw, false);
 	}
 	if (!env.layers) {
@@ -863,7 +829,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t_start);
-	refresh_models(skel);
+	refresh_models();
 	powercap_open(&pc, env.powercap_root);
 	busy_ns_last = cpu_busy_ns(env.proc_stat);
 
@@ -875,9 +841,8 @@ int main(int argc, char **argv)
 	}
 	pins[0] = (struct pin){ pin_files[0], skel->maps.spex_stats };
 	pins[1] = (struct pin){ pin_files[1], skel->maps.spex_layers };
-	pins[2] = (struct pin){ pin_files[2], skel->maps.spex_cfg };
-	pins[3] = (struct pin){ pin_files[3], skel->maps.rodata };
-	n_pins = 4;
+	pins[2] = (struct pin){ pin_files[2], skel->maps.rodata };
+	n_pins = 3;
 	/* Pinned last: a pinned map means the programs are attached. */
 	err = pin_maps(pins, n_pins);
 	if (err)
