@@ -101,7 +101,6 @@ int spex_kjob_run(struct spex_kmodel *km, const void *in, size_t in_len,
 		  struct spex_result *res);
 int spex_job_user(struct spex_file *sf, const struct spex_job *job,
 		  bool nonblock, u64 *res2);
-int spex_status_to_errno(int status);
 
 struct io_uring_cmd;
 

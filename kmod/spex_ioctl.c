@@ -211,7 +211,7 @@ static int spex_ioc_set_policy(void __user *argp)
 		return -ENOENT;
 	st = spex_kmodel_set_policy(km, &sp.policy);
 	spex_kmodel_put(km);
-	return st == SPEX_OK ? 0 : -spex_status_to_errno(st);
+	return st == SPEX_OK ? 0 : -spex_status_errno(st);
 }
 
 static int spex_ioc_infer(struct spex_file *sf, void __user *argp)

@@ -55,12 +55,6 @@ const char *spex_kernels_name(void)
 	       spex_simd_kernels->name : spex_kernels_scalar.name;
 }
 
-/* A positive errno for an engine status. */
-int spex_status_to_errno(int status)
-{
-	return spex_status_errno(status);
-}
-
 /*
  * Softirqs stay off during an FPU section: on 6.1, kernel_fpu_begin()
  * only disables preemption, and a softirq run at irq exit inside the
@@ -232,7 +226,7 @@ int spex_job_user(struct spex_file *sf, const struct spex_job *job,
 			   (u8 *)slot + km->out_off, km->info->output_bytes,
 			   slot, job->flags, &res);
 	if (st != SPEX_OK) {
-		ret = -spex_status_to_errno(st);
+		ret = -spex_status_errno(st);
 		goto out_result;
 	}
 	out_len = spex_out_len(km, &res);
@@ -261,7 +255,7 @@ out_dec:
 engine_err:
 	atomic64_inc(&km->stats.errors);
 	res.status = st;
-	ret = -spex_status_to_errno(st);
+	ret = -spex_status_errno(st);
 	if (job->result && copy_to_user(u64_to_user_ptr(job->result), &res,
 					sizeof(res)))
 		ret = -EFAULT;
@@ -287,7 +281,7 @@ int spex_submit(struct spex_kmodel *km, const void *input, size_t in_len,
 	if (st != SPEX_OK) {
 		res->status = st;
 		atomic64_inc(&km->stats.errors);
-		return -spex_status_to_errno(st);
+		return -spex_status_errno(st);
 	}
 	slot = spex_pool_get(km, false);
 	if (IS_ERR(slot))
@@ -295,7 +289,7 @@ int spex_submit(struct spex_kmodel *km, const void *input, size_t in_len,
 	st = spex_kjob_run(km, input, in_len, output, out_cap, slot, flags,
 			   res);
 	spex_pool_put(km, slot);
-	return st == SPEX_OK ? 0 : -spex_status_to_errno(st);
+	return st == SPEX_OK ? 0 : -spex_status_errno(st);
 }
 EXPORT_SYMBOL_GPL(spex_submit);
 

@@ -183,7 +183,7 @@ int spex_registry_load(const void *blob, size_t len, u32 *id,
 	st = spex_model_load(blob, len, &opts, &km->model, diag);
 	if (st != SPEX_OK) {
 		kfree(km);
-		return -spex_status_to_errno(st);
+		return -spex_status_errno(st);
 	}
 	km->info = spex_model_info(km->model);
 
