@@ -8,7 +8,8 @@
  *     Documentation/model-format.rst),
  *   - the status codes every loader and job reports,
  *   - the job result,
- *   - the /dev/spex ioctl and io_uring uring_cmd ABI.
+ *   - the /dev/spex ioctl and io_uring uring_cmd ABI,
+ *   - the BPF kfunc bpf_spex_run() (XDP and TC programs).
  *
  * Rules for changing it: never reorder or resize a field; new fields take
  * the place of reserved ones, which must be zero until then; new
@@ -327,8 +328,11 @@ struct spex_result {
 #define SPEX_F_CQE32_EXTRA	(1ULL << 1) /* CQE32 rings get big_cqe[0] */
 #define SPEX_F_JOB_SCALAR	(1ULL << 2) /* SPEX_JOB_F_SCALAR */
 #define SPEX_F_LOAD_DIAG	(1ULL << 3) /* spex_load status/offset/msg */
+#define SPEX_F_LOAD_ATOMIC	(1ULL << 4) /* SPEX_LOAD_F_ATOMIC */
+#define SPEX_F_KFUNC		(1ULL << 5) /* bpf_spex_run() for XDP and TC */
 #define SPEX_F_ALL		(SPEX_F_URING_CMD | SPEX_F_CQE32_EXTRA | \
-				 SPEX_F_JOB_SCALAR | SPEX_F_LOAD_DIAG)
+				 SPEX_F_JOB_SCALAR | SPEX_F_LOAD_DIAG | \
+				 SPEX_F_LOAD_ATOMIC | SPEX_F_KFUNC)
 
 /* SPEX_IOC_GET_INFO: what the module is and what it allows. */
 struct spex_info {
@@ -353,7 +357,7 @@ struct spex_info {
 struct spex_load {
 	__u64 blob;			/* in: user pointer to the .spx */
 	__u32 blob_len;			/* in: bytes */
-	__u32 flags;			/* in: must be 0 */
+	__u32 flags;			/* in: SPEX_LOAD_F_* */
 	__u32 model_id;			/* out: > 0 */
 	__u32 status;			/* out: enum spex_status */
 	__u32 offset;			/* out: where in the blob */
@@ -361,6 +365,17 @@ struct spex_load {
 	char msg[128];			/* out: reason, NUL-terminated */
 	__u64 reserved[2];		/* must be 0 */
 };					/* 176 bytes */
+
+/*
+ * spex_load.flags. SPEX_LOAD_F_ATOMIC (feature SPEX_F_LOAD_ATOMIC) marks
+ * the model for atomic use: jobs from softirq or with preemption off
+ * (bpf_spex_run(), spex_submit_atomic()). spex reserves one scratch slot
+ * per possible CPU for it. Refused (SPEX_E_BUDGET, EFBIG, the reason in
+ * msg) when one job of the model needs more multiply-accumulates than
+ * the module parameter atomic_max_macs allows.
+ */
+#define SPEX_LOAD_F_ATOMIC	0x1
+#define SPEX_LOAD_F_ALL		SPEX_LOAD_F_ATOMIC
 
 /* SPEX_IOC_UNLOAD_MODEL: needs CAP_SYS_ADMIN. Waits for the model's jobs
  * in flight; new jobs see ENOENT from the moment the call starts. */
@@ -498,5 +513,61 @@ struct spex_job {
  */
 #define SPEX_URING_CMD_INFER	_IOWR(SPEX_IOC_MAGIC, 0x40, struct spex_job)
 #define SPEX_URING_CMD_BYTES	80	/* command area of an SQE128 */
+
+/* ------------------------------------------------------------------ */
+/* BPF kfunc: a job from an XDP or TC (SCHED_CLS) program             */
+/* ------------------------------------------------------------------ */
+
+/*
+ * spex.ko registers one kfunc for BPF_PROG_TYPE_XDP and
+ * BPF_PROG_TYPE_SCHED_CLS (feature SPEX_F_KFUNC; the module must have BTF,
+ * see /sys/kernel/btf/spex):
+ *
+ *	int bpf_spex_run(__u64 ctl, __u8 *in, __u32 in__sz,
+ *			 __u8 *out, __u32 out__sz);
+ *
+ * ctl = model_id | (__u64)SPEX_KF_* flags << 32 (SPEX_KF_CTL()). in holds
+ * exactly the model's input_bytes (one byte per element in both formats,
+ * else -EINVAL); out must hold at least SPEX_KF_OUT_BYTES(output_bytes)
+ * (else -ENOSPC). Both must be writable memory for the verifier: packet
+ * data after a constant-size bounds check, or a map value; in and out
+ * may overlap (the input is copied before the job runs).
+ *
+ * Returns the SPEX_RES_* word of the job (>= 0, as the ioctl), or -errno:
+ *	-EINVAL	unknown SPEX_KF_* flag, model id 0, in__sz != input_bytes
+ *	-ENOSPC	out__sz < SPEX_KF_OUT_BYTES(output_bytes)
+ *	-ENOENT	no model with this id is loaded (or it is being unloaded)
+ *	-EPERM	the model was not loaded with SPEX_LOAD_F_ATOMIC
+ *	-EBUSY	this CPU's scratch for the model is in use (a nested call)
+ *	other	the engine's status as errno (as the ioctl)
+ * On success out starts with a struct spex_kf_out; the bottleneck
+ * (OFFLOAD) or the logits (FINAL) follow it at out + SPEX_KF_OUT_HDR.
+ * On error out is left untouched.
+ *
+ * SPEX_KF_IN_U8: pixel p in 0..255 stands for the real value p / 255 and
+ * becomes q = clamp(zero_point + rne(p / (255 * scale)), -128, 127), rne
+ * rounding the exact quotient to nearest, ties to even; computed exactly
+ * in integers from scale's binary32 bits (Documentation/kmod.rst).
+ */
+#define SPEX_KF_IN_U8		0x1	/* in is uint8 (a sensor's image),
+					 * quantized with the model's input_q
+					 * (below); else the model's own int8
+					 * tensor */
+#define SPEX_KF_SCALAR		0x2	/* scalar kernels even where AVX2 is
+					 * usable (bit-identical results) */
+#define SPEX_KF_ALL		(SPEX_KF_IN_U8 | SPEX_KF_SCALAR)
+
+#define SPEX_KF_CTL(model_id, flags)					\
+	((__u64)(__u32)(model_id) | ((__u64)(__u32)(flags) << 32))
+
+struct spex_kf_out {
+	__u32 exit_index;		/* as spex_result.exit_index */
+	__u32 bottleneck_len;		/* OFFLOAD/FINAL: bytes at out + 16 */
+	__u32 layers_run;		/* as spex_result.layers_run */
+	__u32 reserved;			/* 0 */
+};					/* 16 bytes */
+
+#define SPEX_KF_OUT_HDR		16	/* sizeof(struct spex_kf_out) */
+#define SPEX_KF_OUT_BYTES(output_bytes)	(SPEX_KF_OUT_HDR + (output_bytes))
 
 #endif /* _UAPI_LINUX_SPEX_H */
