@@ -7,9 +7,12 @@
  *   st_net_*      build the network from a spec: patterns come from
  *                 spex_pattern_fill(), the very edges the engine
  *                 regenerates at load time
- *   st_forward / st_backward   batched float passes that touch only the
- *                 edges that exist (activations are [feature][batch])
- *   st_train_*    optimizers, epochs, evaluation
+ *   st_forward    batched float forward pass (net_forward.c) that
+ *                 touches only the edges that exist (activations are
+ *                 [feature][batch])
+ *   st_loss_backward  joint loss and backward pass (net_backward.c)
+ *   st_opt_step   Adam and SGD steps (net_optim.c)
+ *   st_train_*    epochs, evaluation
  *   st_quant_*    post-training int8 quantization and the trainer's own
  *                 integer simulation of the .spx int8 arithmetic
  *   st_export     head.spx + tail.spx (or a FULL model)

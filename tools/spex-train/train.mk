@@ -7,7 +7,9 @@
 #                      write Documentation/results.rst (~10 min, 2 cores)
 #   make bench-train   training time per epoch against density
 
-TRAIN_LIB_SRCS	:= tools/spex-train/net.c tools/spex-train/train.c \
+TRAIN_LIB_SRCS	:= tools/spex-train/net_build.c tools/spex-train/net_forward.c \
+		   tools/spex-train/net_backward.c tools/spex-train/net_optim.c \
+		   tools/spex-train/train.c \
 		   tools/spex-train/quant.c tools/spex-train/config.c \
 		   tools/common/idx.c
 # (not $(BUILD)/rel/tools/spex-train: that directory holds the objects)
