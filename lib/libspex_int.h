@@ -182,10 +182,12 @@ extern const struct lib_backend_ops lib_dev_ops;
 int lib_dev_open(struct spex *h, const char *path);
 int lib_user_open(struct spex *h);
 
-/* handle.c */
+/* models.c */
 struct lib_model *lib_model_find(struct spex *h, uint32_t id);
 struct lib_model *lib_model_add(struct spex *h, uint32_t id);
 void lib_model_drop(struct spex *h, uint32_t id);
+
+/* queue.c */
 struct io_uring_sqe *lib_get_sqe(struct spex *h);
 uint64_t lib_op_data(const struct lib_job *j, enum lib_op_kind kind);
 void lib_head_done(struct spex *h, struct lib_job *j, int ret);
