@@ -80,7 +80,7 @@ $(BPF_TEST_BUILD)/trace_jobs: tests/bpf/trace_jobs.c tests/common/modelgen.c \
 .PHONY: bench-bpf
 bench: bench-bpf
 bench-bpf: all kmod
-	$(Q)set -e; for k in $$(tests/vm/list-kernels.sh); do \
+	$(Q)set -e; for k in $$(scripts/list-kernels.sh); do \
 		echo "  BENCH   bpf $$k"; \
 		tests/vm/run-guest.sh --kernel "$$k" --timeout 600 -- \
 			$(abspath tests/bpf/run-in-guest.sh) $(abspath $(BUILD)/kmod/$$k) \

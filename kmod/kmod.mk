@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # kmod/: spex.ko for every supported installed kernel
-# (tests/vm/list-kernels.sh), each in its own build/kmod/KVER/ tree
+# (scripts/list-kernels.sh), each in its own build/kmod/KVER/ tree
 # (scripts/kmod-build.sh), and the targets around it:
 #
 #   make kmod          build spex.ko + spex_kapi_test.ko for every kernel
@@ -22,7 +22,7 @@ kmod-deps:
 
 kmod: kmod-deps
 	$(Q)set -e; mkdir -p $(KMOD_BUILD); \
-	for k in $$(tests/vm/list-kernels.sh); do \
+	for k in $$(scripts/list-kernels.sh); do \
 		echo "  KMOD    $$k"; \
 		scripts/kmod-build.sh "$$k" "$(KMOD_BUILD)/$$k" > "$(KMOD_BUILD)/$$k.log" 2>&1 || \
 			{ cat "$(KMOD_BUILD)/$$k.log"; exit 1; }; \
@@ -31,7 +31,7 @@ kmod: kmod-deps
 selftests: kmod-deps
 
 install-kmod: kmod
-	$(Q)set -e; for k in $$(tests/vm/list-kernels.sh); do \
+	$(Q)set -e; for k in $$(scripts/list-kernels.sh); do \
 		$(MAKE) -C /lib/modules/$$k/build M=$(abspath $(KMOD_BUILD))/$$k \
 			INSTALL_MOD_PATH=$(DESTDIR) INSTALL_MOD_DIR=updates \
 			$(if $(DESTDIR),DEPMOD=true) modules_install; \

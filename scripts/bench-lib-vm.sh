@@ -9,7 +9,7 @@
 set -eu
 
 BUILD=${BUILD:-build}
-for k in $(tests/vm/list-kernels.sh); do
+for k in $(scripts/list-kernels.sh); do
 	echo "== $k (emulated in QEMU)"
 	tests/vm/run-guest.sh --kernel "$k" --out "$BUILD/vm/$k/bench-lib" \
 		--timeout 900 -- /bin/sh -c "

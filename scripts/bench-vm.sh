@@ -14,7 +14,7 @@ cd "$repo"
 build=${BUILD:-build}
 secs=${1:-0.5}
 mkdir -p "$build/bench"
-for k in $(tests/vm/list-kernels.sh); do
+for k in $(scripts/list-kernels.sh); do
 	out=$build/bench/kmod-$k.txt
 	tests/vm/run-guest.sh --kernel "$k" --out "$build/vm/$k/bench" --timeout 600 -- \
 		bash -c "insmod $build/kmod/$k/spex.ko && $build/selftests/spex_bench $secs" \

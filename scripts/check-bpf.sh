@@ -5,7 +5,7 @@
 #   - tests/bpf/test_powercap on the host (the measured-energy path
 #     against a fake powercap tree);
 #   - tests/bpf/run-in-guest.sh in a QEMU guest on every supported kernel
-#     (tests/vm/list-kernels.sh), with that kernel's spex.ko.
+#     (scripts/list-kernels.sh), with that kernel's spex.ko.
 # Ends with "N passed, N failed". Expects `make all kmod` done (make check
 # builds both first).
 set -u
@@ -37,7 +37,7 @@ trap 'rm -f "$log"' EXIT
 cat "$log"
 add "$log"
 
-for k in $(cd "$repo" && tests/vm/list-kernels.sh); do
+for k in $(cd "$repo" && scripts/list-kernels.sh); do
 	if [ ! -e "$BUILD/kmod/$k/spex.ko" ]; then
 		echo "not ok - $k: no $BUILD/kmod/$k/spex.ko (make kmod)"
 		fail=$((fail + 1))

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The "vm" check suite: build spex.ko and the selftests, then on every
-# supported kernel (tests/vm/list-kernels.sh) boot a QEMU guest, insmod,
+# supported kernel (scripts/list-kernels.sh) boot a QEMU guest, insmod,
 # run the selftests, rmmod, and check dmesg for splats (tests/vm/run-guest.sh
 # fails the run on BUG, WARNING, Oops, refcount_t, scheduling while atomic,
 # Redzone, Poison overwritten, Object padding).
@@ -27,7 +27,7 @@ fi
 if [ $# -gt 0 ]; then
 	kernels=("$@")
 else
-	mapfile -t kernels < <(tests/vm/list-kernels.sh)
+	mapfile -t kernels < <(scripts/list-kernels.sh)
 fi
 [ ${#kernels[@]} -gt 0 ] || { echo "vm: no kernels"; echo "0 passed, 1 failed"; exit 1; }
 

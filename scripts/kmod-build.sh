@@ -49,7 +49,7 @@ if grep -q '^CONFIG_DEBUG_INFO_BTF_MODULES=y' "$config" 2>/dev/null &&
 		readelf -S "$ko" | grep -q '\.BTF' && continue
 		base=$out/vmlinux
 		if [ ! -s "$base" ] || [ "/boot/vmlinuz-$kver" -nt "$base" ]; then
-			"$repo/tests/vm/extract-vmlinux.sh" "/boot/vmlinuz-$kver" "$base"
+			"$repo/scripts/extract-vmlinux.sh" "/boot/vmlinuz-$kver" "$base"
 		fi
 		flags=$(PAHOLE=pahole "$kdir/scripts/pahole-flags.sh" 2>/dev/null || true)
 		echo "  BTF [M] $ko (pahole --btf_base $base)"

@@ -13,7 +13,7 @@
 #
 # Options:
 #   --kernel KVER    kernel version (uname -r), or a prefix such as 6.1 or 6.12
-#                    (default: the first of tests/vm/list-kernels.sh)
+#                    (default: the first of scripts/list-kernels.sh)
 #   --share DIR      share DIR read-write (repeatable; default: the repo root)
 #   --cwd DIR        working directory in the guest (default: $PWD if it is
 #                    inside a share, else the first share)
@@ -89,7 +89,7 @@ case "$timeout_s" in ''|*[!0-9]*) echo "run-guest: bad --timeout" >&2; exit 2 ;;
 if [ -z "$kernel" ] || [ ! -e "/boot/vmlinuz-$kernel" ]; then
 	want=$kernel
 	kernel=""
-	for k in $("$here/list-kernels.sh" 2>/dev/null || true); do
+	for k in $("$repo/scripts/list-kernels.sh" 2>/dev/null || true); do
 		case "$k" in
 		"$want"|"$want".*|"$want"-*|"$want"+*) kernel=$k; break ;;
 		esac
@@ -97,7 +97,7 @@ if [ -z "$kernel" ] || [ ! -e "/boot/vmlinuz-$kernel" ]; then
 	done
 	[ -n "$kernel" ] || {
 		echo "run-guest: no installed kernel matches '${want:-any}';" \
-			"have: $("$here/list-kernels.sh" 2>&1 | tr '\n' ' ')" >&2
+			"have: $("$repo/scripts/list-kernels.sh" 2>&1 | tr '\n' ' ')" >&2
 		exit 2
 	}
 fi
@@ -143,10 +143,10 @@ key_of() { stat -L -c '%n %s %Y' "$@"; }
 
 prepare() {
 	local vmlinuz=/boot/vmlinuz-$kernel key
-	key="v1 $(key_of "$vmlinuz" "$here/extract-vmlinux.sh")"
+	key="v1 $(key_of "$vmlinuz" "$repo/scripts/extract-vmlinux.sh")"
 	if [ ! -s "$kdir/vmlinux" ] || [ "$(cat "$kdir/vmlinux.key" 2>/dev/null)" != "$key" ]; then
 		echo "run-guest: extracting $kdir/vmlinux" >&2
-		"$here/extract-vmlinux.sh" "$vmlinuz" "$kdir/vmlinux"
+		"$repo/scripts/extract-vmlinux.sh" "$vmlinuz" "$kdir/vmlinux"
 		printf '%s\n' "$key" > "$kdir/vmlinux.key"
 	fi
 

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT OR GPL-2.0
 #
 # Smoke test of the VM harness on every supported kernel
-# (tests/vm/list-kernels.sh): build tests/vm/smoke/hello.ko against that
+# (scripts/list-kernels.sh): build tests/vm/smoke/hello.ko against that
 # kernel's headers, boot it, insmod/check/rmmod inside the guest, and fail on
 # any kernel splat. Ends with "N passed, N failed".
 #
@@ -16,7 +16,7 @@ build=${SPEX_BUILD_DIR:-$repo/build}
 if [ $# -gt 0 ]; then
 	kernels=("$@")
 else
-	mapfile -t kernels < <("$here/list-kernels.sh")
+	mapfile -t kernels < <("$repo/scripts/list-kernels.sh")
 fi
 [ ${#kernels[@]} -gt 0 ] || { echo "smoke: no kernels"; echo "0 passed, 1 failed"; exit 1; }
 

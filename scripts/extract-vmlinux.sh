@@ -3,7 +3,7 @@
 #
 # Extract the uncompressed ELF vmlinux from an x86 bzImage (vmlinuz).
 #
-#   tests/vm/extract-vmlinux.sh VMLINUZ OUT
+#   scripts/extract-vmlinux.sh VMLINUZ OUT
 #
 # QEMU boots an ELF vmlinux directly through its PVH entry point, which skips
 # the in-guest decompression (seconds under TCG). Same idea as the kernel's
