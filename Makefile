@@ -26,7 +26,9 @@ endif
 
 ARCH		:= $(shell uname -m)
 WARN		:= -Wall -Wextra -Wshadow -Wno-unused-parameter -Wstrict-prototypes
-CPPFLAGS	+= -Iinclude -Icore -Ilib/include -D_GNU_SOURCE
+# No include paths here: each fragment gives its targets the ones they
+# need (Documentation/design.rst, "Include paths").
+CPPFLAGS	+= -D_GNU_SOURCE
 CFLAGS		?= -O2 -g
 CFLAGS		+= $(WARN) -std=gnu11 -fno-strict-aliasing
 ifeq ($(ARCH),x86_64)

@@ -3,6 +3,14 @@
 # flavours: release ($(BUILD)/rel) and ASan+UBSan ($(BUILD)/san).
 # The kernel module compiles the same files through Kbuild.
 
+# Include paths. Code outside core/ sees the engine only through
+# <spex/engine.h> (ENGINE_INC); the private headers of core/ (CORE_PRIV_INC)
+# are for core itself and its white-box consumers: the unit tests, the
+# fuzzer and the kernel microbenchmark (tools/spex-bench).
+ENGINE_INC	:= -Iinclude/uapi -Icore/include
+CORE_PRIV_INC	:= -Icore
+INC.core	:= $(ENGINE_INC)
+
 CORE_SRCS	:= $(sort $(wildcard core/*.c))
 ifneq ($(ARCH),x86_64)
 CORE_SRCS	:= $(filter-out %_avx2.c,$(CORE_SRCS))
@@ -16,13 +24,16 @@ CORE_SAN_LIB	:= $(BUILD)/san/libspexcore.a
 all: $(CORE_REL_LIB) $(CORE_SAN_LIB)
 
 # Object rules shared by every userspace part; *_avx2.c get AVX2 flags.
+# A source in directory D gets the include paths INC.D, set by the
+# fragment that owns D (no global -I).
+src_inc		= $(INC.$(patsubst %/,%,$(dir $<)))
 $(BUILD)/rel/%.o: %.c
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(if $(findstring _avx2,$<),$(AVX2_CFLAGS)) $(DEPFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(src_inc) $(CFLAGS) $(if $(findstring _avx2,$<),$(AVX2_CFLAGS)) $(DEPFLAGS) -c $< -o $@
 
 $(BUILD)/san/%.o: %.c
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN_CFLAGS) $(if $(findstring _avx2,$<),$(AVX2_CFLAGS)) $(DEPFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(src_inc) $(CFLAGS) $(SAN_CFLAGS) $(if $(findstring _avx2,$<),$(AVX2_CFLAGS)) $(DEPFLAGS) -c $< -o $@
 
 $(CORE_REL_LIB): $(CORE_REL_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^

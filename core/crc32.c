@@ -10,7 +10,7 @@
  *	t[0][i] = i, 8 times: t = t & 1 ? (t >> 1) ^ 0xEDB88320 : t >> 1
  *	t[k][i] = (t[k-1][i] >> 8) ^ t[0][t[k-1][i] & 0xff], k = 1..3
  */
-#include "spex_core.h"
+#include <spex/engine.h>
 
 static const u32 crc_tab[4][256] = {
 	{

@@ -4,7 +4,7 @@
  * spex_layer_desc in the uapi header). The module's ioctl and libspex's
  * userspace backend both answer with these, so they agree field by field.
  */
-#include "spex_core.h"
+#include <spex/engine.h>
 
 void spex_model_describe(const struct spex_model *m,
 			 struct spex_model_desc *d)

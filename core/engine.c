@@ -336,3 +336,8 @@ int spex_run(const struct spex_model *m, const struct spex_policy *pol,
 	}
 	return finish(res, SPEX_OK);
 }
+
+const char *spex_kernels_impl_name(const struct spex_kernels *k)
+{
+	return k->name;
+}

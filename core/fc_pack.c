@@ -10,7 +10,7 @@
  * *_bound functions before the edges exist); nothing is allocated here.
  */
 #include "kernels.h"
-#include "pattern.h"
+#include <spex/engine.h>
 
 #define PACK_ALIGN	64
 

@@ -18,35 +18,10 @@
 #ifndef SPEX_KERNELS_H
 #define SPEX_KERNELS_H
 
-#include "spex_platform.h"
-
-/* Requantize: round(acc * mult / 2^shift), ties up; mult in [0, 2^31),
- * shift in [1, 62]. The one definition every path uses. */
-static inline s32 spex_requant(s32 acc, s32 mult, s32 shift)
-{
-	s64 v = (s64)acc * mult + ((s64)1 << (shift - 1));
-
-	return (s32)(v >> shift);
-}
+#include <spex/engine.h>
 
 static inline s8 spex_clamp_s8(s32 v, s32 lo)
 {
-	if (v < lo)
-		v = lo;
-	if (v > 127)
-		v = 127;
-	return (s8)v;
-}
-
-/*
- * The int8 output of one accumulator: clamp(out_zp + requant, lo, 127),
- * computed in s64 so no intermediate overflows. Every path uses this.
- */
-static inline s8 spex_requant_out(s32 acc, s32 mult, s32 shift, s32 zp,
-				  s32 lo)
-{
-	s64 v = (s64)zp + spex_requant(acc, mult, shift);
-
 	if (v < lo)
 		v = lo;
 	if (v > 127)
@@ -198,26 +173,6 @@ void spex_maxpool_f32(const struct spex_pool *pl, const float *x, float *y);
 void spex_avgpool_f32(const struct spex_pool *pl, const float *x, float *y);
 void spex_relu_f32(const float *x, float *y, u32 n);
 #endif
-
-extern const struct spex_kernels spex_kernels_scalar;
-#ifdef SPEX_HAVE_AVX2
-extern const struct spex_kernels spex_kernels_avx2;
-#endif
-
-/*
- * The fastest implementation this CPU runs. Userspace asks cpuid once
- * (AVX2 and FMA) and caches the answer; the SPEX_KERNELS env var
- * ("scalar"/"avx2", read at that first call) overrides it, an unknown or
- * unrunnable name is ignored. In the kernel it returns scalar: the module
- * picks AVX2 itself (boot_cpu_has) and passes it in spex_exec.kernels.
- */
-const struct spex_kernels *spex_kernels_best(void);
-/*
- * By name ("scalar", "avx2"); NULL if unknown, or (userspace) if this CPU
- * lacks AVX2/FMA. The kernel build cannot ask the CPU from core/: there
- * the caller must check boot_cpu_has(X86_FEATURE_AVX2/FMA) first.
- */
-const struct spex_kernels *spex_kernels_by_name(const char *name);
 
 /* ------------------------------------------------------------------ */
 /* Packing: from a pattern's edge list to the runtime structs above    */

@@ -13,7 +13,7 @@
  * See Documentation/model-format.rst for the format itself.
  */
 #include "model.h"
-#include "pattern.h"
+#include <spex/engine.h>
 
 #define SPX_HEADER_SIZE		64
 #define SPX_SECTION_SIZE	16

@@ -6,7 +6,8 @@
 #ifndef SPEX_MODEL_H
 #define SPEX_MODEL_H
 
-#include "spex_core.h"
+#include <spex/engine.h>
+#include "kernels.h"
 
 /* Every tensor of a model is at most this many elements. */
 #define SPEX_MAX_TENSOR		(1u << 24)
@@ -54,18 +55,6 @@ struct spex_model {
 	void *arena;		/* packed weights, indices, biases */
 };
 
-/* Integer-only exit policies (exit.c); logits are int8. */
-struct spex_conf {
-	u32 class_id;
-	u32 confidence_q16;
-};
-
-void spex_policy_i8(const s8 *logits, u32 n, u32 policy, const u32 *lut,
-		    u32 logit_scale_q16, struct spex_conf *c);
-#if SPEX_CORE_FLOAT
-void spex_policy_f32(const float *logits, u32 n, u32 policy,
-		     struct spex_conf *c);
-#endif
 /* ln(x / 65536) in Q16 for x >= 1, integer only. */
 s64 spex_ln_q16(u64 x);
 

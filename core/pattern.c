@@ -49,7 +49,7 @@
  *     draw a fresh one per sweep (sweep order), CF3 draws one for all.
  *   - EXPLICIT starts: s[sweep] (CF1), s[sweep * z + b] (CF2), s[b] (CF3).
  */
-#include "pattern.h"
+#include <spex/engine.h>
 
 /* ------------------------------------------------------------------ */
 /* PCG32                                                              */

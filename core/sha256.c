@@ -2,7 +2,7 @@
 /*
  * SHA-256 as FIPS 180-4 specifies it; see sha256.h.
  */
-#include "sha256.h"
+#include <spex/engine.h>
 
 static const u32 sha256_k[64] = {
 	0x428a2f98u, 0x71374491u, 0xb5c0fbcfu, 0xe9b5dba5u,

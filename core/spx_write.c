@@ -3,8 +3,7 @@
  * The .spx writer. Userspace only (Kbuild never builds this file).
  */
 #ifndef __KERNEL__
-#include "spx_write.h"
-#include "spex_core.h"
+#include <spex/engine.h>
 
 /* A growing little-endian byte buffer. */
 struct wbuf {

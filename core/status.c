@@ -4,7 +4,7 @@
  * module returns the errno and also hands the status itself back to
  * userspace, so a rejected model can say exactly why.
  */
-#include "spex_core.h"
+#include <spex/engine.h>
 
 struct spex_status_desc {
 	const char *name;

@@ -46,7 +46,7 @@ DKMS_SRC	:= $(DESTDIR)/usr/src/spex-$(SPEX_VERSION)
 install: install-kmod install-dkms
 install-dkms:
 	$(Q)rm -rf $(DKMS_SRC) && mkdir -p $(DKMS_SRC)
-	$(Q)set -e; for d in core kmod kmod/probes include/linux include/uapi/linux; do \
+	$(Q)set -e; for d in core core/include/spex kmod kmod/probes include/linux include/uapi/linux; do \
 		mkdir -p $(DKMS_SRC)/$$d; \
 		find $$d -maxdepth 1 -name '*.[ch]' -exec cp {} $(DKMS_SRC)/$$d/ \; ; \
 	done

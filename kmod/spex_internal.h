@@ -15,7 +15,7 @@
 #include <linux/wait.h>
 #include <linux/spex.h>
 
-#include "../core/spex_core.h"
+#include <spex/engine.h>
 
 /* Module parameters (spex_main.c); read with READ_ONCE, may change. */
 extern unsigned int spex_max_models;

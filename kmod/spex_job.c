@@ -51,8 +51,10 @@ void spex_job_exit(void)
 
 const char *spex_kernels_name(void)
 {
-	return spex_simd_kernels && READ_ONCE(spex_simd) ?
-	       spex_simd_kernels->name : spex_kernels_scalar.name;
+	const struct spex_kernels *k = spex_simd_kernels && READ_ONCE(spex_simd) ?
+				       spex_simd_kernels : &spex_kernels_scalar;
+
+	return spex_kernels_impl_name(k);
 }
 
 /*

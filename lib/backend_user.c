@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "libspex_int.h"
-#include "spex_core.h"
+#include <spex/engine.h>
 
 static void set_err(struct spex_load_error *err, const struct spex_diag *d)
 {
@@ -35,8 +35,9 @@ static int user_info(struct spex *h, struct spex_info *info)
 		if (m->m)
 			info->n_models++;
 	snprintf(info->kernels, sizeof(info->kernels), "%s",
-		 (h->open_flags & SPEX_OPEN_SCALAR) ? spex_kernels_scalar.name :
-		 spex_kernels_best()->name);
+		 spex_kernels_impl_name((h->open_flags & SPEX_OPEN_SCALAR) ?
+					&spex_kernels_scalar :
+					spex_kernels_best()));
 	return 0;
 }
 

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "libspex_int.h"
-#include "spex_core.h"
+#include <spex/engine.h>
 
 const char *spex_strerror(int err)
 {

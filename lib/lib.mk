@@ -12,7 +12,10 @@ LIBSPEX_VERSION	:= 1.0.0
 LIBDIR		?= $(PREFIX)/lib
 LIB_OUT		:= $(BUILD)/lib
 # <linux/spex.h> must be the uapi header, not include/linux/spex.h.
-LIB_CPPFLAGS	:= -Iinclude/uapi -Ilib/include -Ilib -Icore -D_GNU_SOURCE
+# libspex sees core only through <spex/engine.h>; the core files it
+# compiles get core's own paths (INC.core).
+LIB_CPPFLAGS	:= -Iinclude/uapi -Ilib/include -Icore/include -D_GNU_SOURCE
+INC.lib		:= $(LIB_CPPFLAGS)
 LIB_SRCS	:= $(sort $(wildcard lib/*.c))
 LIB_CORE_SRCS	:= $(filter-out core/spx_write.c,$(CORE_SRCS))
 LIB_OBJS	:= $(LIB_SRCS:%.c=$(LIB_OUT)/obj/%.o) \
@@ -26,9 +29,8 @@ all: $(LIBSPEX_SO) $(LIBSPEX_A) $(LIBSPEX_PC)
 
 $(LIB_OUT)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(LIB_CPPFLAGS) $(CFLAGS) -fPIC \
-		$(if $(findstring _avx2,$<),$(AVX2_CFLAGS)) \
-		$(if $(filter x86_64,$(ARCH)),-DSPEX_HAVE_AVX2) $(DEPFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(src_inc) $(CFLAGS) -fPIC \
+		$(if $(findstring _avx2,$<),$(AVX2_CFLAGS)) $(DEPFLAGS) -c $< -o $@
 
 
 $(LIBSPEX_SO): $(LIB_OBJS) lib/libspex.map
@@ -47,7 +49,9 @@ $(LIBSPEX_PC): lib/spex.pc.in lib/lib.mk
 		-e 's|@VERSION@|$(LIBSPEX_VERSION)|' $< > $@
 
 # Tests of the library (tests/lib/test_*.c), linked to the shared
-# library so the version script is exercised too.
+# library so the version script is exercised too. White-box: they build
+# tests/common/modelgen.c, which reads core's private headers.
+LIBTEST_INC	:= $(LIB_CPPFLAGS) $(CORE_PRIV_INC) -Itests/common -Itests/lib
 LIBTEST_SRCS	:= $(sort $(wildcard tests/lib/test_*.c))
 LIBTEST_BINS	:= $(LIBTEST_SRCS:tests/lib/%.c=$(LIB_OUT)/tests/%)
 LIBTEST_HELP	:= $(wildcard tests/lib/lt_*.c) tests/common/modelgen.c
@@ -55,7 +59,7 @@ all: $(LIBTEST_BINS)
 
 $(LIB_OUT)/tests/%: tests/lib/%.c $(LIBTEST_HELP) $(wildcard tests/lib/*.h) $(LIBSPEX_SO) $(CORE_REL_LIB)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(LIB_CPPFLAGS) -Itests/common -Itests/unit -Itests/lib \
+	$(Q)$(CC) $(LIBTEST_INC) -Itests/unit \
 		-DSPEX_SRCDIR=\"$(CURDIR)\" $(CFLAGS) -pthread \
 		-Wno-missing-field-initializers $< $(LIBTEST_HELP) \
 		-L$(LIB_OUT) -Wl,-rpath,$(abspath $(LIB_OUT)) -lspex \
@@ -66,7 +70,7 @@ MKSPLIT_BIN	:= $(LIB_OUT)/tests/mksplit
 all: $(MKSPLIT_BIN)
 $(MKSPLIT_BIN): tests/lib/mksplit.c $(LIBTEST_HELP) $(wildcard tests/lib/*.h) $(LIBSPEX_SO) $(CORE_REL_LIB)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(LIB_CPPFLAGS) -Itests/common -Itests/lib \
+	$(Q)$(CC) $(LIBTEST_INC) \
 		-DSPEX_SRCDIR=\"$(CURDIR)\" $(CFLAGS) -pthread $< $(LIBTEST_HELP) \
 		-L$(LIB_OUT) -Wl,-rpath,$(abspath $(LIB_OUT)) -lspex \
 		$(CORE_REL_LIB) $(URING_LIBS) -lm -o $@
@@ -76,7 +80,7 @@ BENCH_LIB_BIN	:= $(LIB_OUT)/bench_lib
 all: $(BENCH_LIB_BIN)
 $(BENCH_LIB_BIN): tests/lib/bench_lib.c $(LIBTEST_HELP) $(wildcard tests/lib/*.h) $(LIBSPEX_SO) $(CORE_REL_LIB)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(LIB_CPPFLAGS) -Itests/common -Itests/lib \
+	$(Q)$(CC) $(LIBTEST_INC) \
 		-DSPEX_SRCDIR=\"$(CURDIR)\" $(CFLAGS) -pthread $< $(LIBTEST_HELP) \
 		-L$(LIB_OUT) -Wl,-rpath,$(abspath $(LIB_OUT)) -lspex \
 		$(CORE_REL_LIB) $(URING_LIBS) -lm -o $@
@@ -106,6 +110,7 @@ install-lib: all
 	ln -sf libspex.so.$(LIBSPEX_VERSION) $(DESTDIR)$(LIBDIR)/libspex.so
 	install -m 0644 $(LIBSPEX_A) $(DESTDIR)$(LIBDIR)/
 	install -m 0644 $(LIBSPEX_PC) $(DESTDIR)$(LIBDIR)/pkgconfig/
-	install -m 0644 lib/include/spex/libspex.h $(DESTDIR)$(PREFIX)/include/spex/
+	install -m 0644 lib/include/spex/libspex.h lib/include/spex/wire.h \
+		$(DESTDIR)$(PREFIX)/include/spex/
 	install -m 0644 include/uapi/linux/spex.h $(DESTDIR)$(PREFIX)/include/linux/
 	install -m 0755 $(SPEXCTL_BIN) $(SPEX_SERVE_BIN) $(DESTDIR)$(PREFIX)/bin/

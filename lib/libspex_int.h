@@ -19,7 +19,7 @@
 #include <liburing.h>
 
 #include "spex/libspex.h"
-#include "spex_wire.h"
+#include <spex/wire.h>
 
 #define SPEX_DEV_PATH		"/dev/spex"
 #define LIB_DEFAULT_DEPTH	64

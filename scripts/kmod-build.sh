@@ -29,7 +29,7 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 ln -sfn "$repo/Kbuild" "$out/Kbuild"
 ln -sfn "$repo/include" "$out/include"
-for d in kmod kmod/probes core tests/kapi; do
+for d in kmod kmod/probes core core/include/spex tests/kapi; do
 	mkdir -p "$out/$d"
 	find "$out/$d" -maxdepth 1 -type l ! -exec test -e {} \; -delete
 	for f in "$repo/$d"/*.c "$repo/$d"/*.h; do

@@ -9,12 +9,16 @@ BENCH_BIN	:= $(BUILD)/rel/tools/spex-bench
 BLAS_CFLAGS	:= $(shell pkg-config --cflags openblas 2>/dev/null)
 BLAS_LIBS	:= $(or $(shell pkg-config --libs openblas 2>/dev/null),-lopenblas)
 TOOLS_BINS	+= $(BENCH_BIN)
+# White-box: bench_kernels times core's kernels, packers and staging
+# directly (struct spex_fc, the kernel table), below the engine contract,
+# so it reads core's private headers (Documentation/design.rst).
+BENCH_INC	:= $(ENGINE_INC) $(CORE_PRIV_INC) -Itools/spex-bench
 
 all: $(BENCH_BIN)
 
 $(BENCH_BIN): $(BENCH_SRCS) tools/spex-bench/bench.h $(CORE_REL_LIB)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(BLAS_CFLAGS) -Itools/spex-bench $(CFLAGS) \
+	$(Q)$(CC) $(CPPFLAGS) $(BENCH_INC) $(BLAS_CFLAGS) $(CFLAGS) \
 		$(BENCH_SRCS) $(CORE_REL_LIB) -o $@ $(BLAS_LIBS) -lm
 
 .PHONY: bench-kernels

@@ -3,6 +3,8 @@
 # fragment; this file only gathers them.
 
 TOOLS_BINS	:=
+# tools/common/: helpers on plain libc, no engine or library headers.
+INC.tools/common :=
 
 -include tools/demo/demo.mk
 -include tools/bench.mk

@@ -21,7 +21,7 @@
 #include <unistd.h>
 #include <liburing.h>
 
-#include "spex_core.h"
+#include <spex/engine.h>
 #include "modelgen.h"
 
 static int dev(void)

@@ -10,7 +10,7 @@
  * budget is small so hostile sizes fail fast.
  */
 #include "fuzz_one.h"
-#include "spex_core.h"
+#include <spex/engine.h>
 
 #define FUZZ_BUDGET	(64u << 20)
 

@@ -3,7 +3,7 @@
  * Random well-formed models; see modelgen.h.
  */
 #include "modelgen.h"
-#include "pattern.h"
+#include <spex/engine.h>
 #include "kernels.h"
 #include <math.h>
 

@@ -7,7 +7,7 @@
 #ifndef SPEX_MODELGEN_H
 #define SPEX_MODELGEN_H
 
-#include "spx_write.h"
+#include <spex/engine.h>
 
 #define MG_MAX_FC	6
 #define MG_MAX_EXITS	4

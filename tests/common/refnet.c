@@ -3,8 +3,7 @@
  * The naive reference network; see refnet.h.
  */
 #include "refnet.h"
-#include "pattern.h"
-#include "model.h"	/* spex_policy_i8/f32: the policies have their own tests */
+#include <spex/engine.h>
 #include <math.h>
 
 struct tensor {

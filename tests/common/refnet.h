@@ -7,7 +7,7 @@
 #ifndef SPEX_REFNET_H
 #define SPEX_REFNET_H
 
-#include "spx_write.h"
+#include <spex/engine.h>
 
 /*
  * Same contract as spex_run() (decision, class, confidence, exit index,

@@ -7,6 +7,8 @@
 # tests/fuzz/regressions/ (as NAME.spxf) so test_fuzz_regressions keeps it.
 
 FUZZ_DIR	:= $(BUILD)/fuzz
+# White-box, like the unit tests.
+FUZZ_INC	:= $(ENGINE_INC) $(CORE_PRIV_INC) -Itests/common
 FUZZ_SECONDS	?= 300
 FUZZ_SAN	:= -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS	:= -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
@@ -15,13 +17,13 @@ FUZZ_OBJS	:= $(CORE_SRCS:%.c=$(FUZZ_DIR)/%.o) $(FUZZ_DIR)/tests/common/fuzz_one.
 
 $(FUZZ_DIR)/%.o: %.c
 	@mkdir -p $(@D)
-	$(Q)$(CLANG) $(CPPFLAGS) $(FUZZ_CFLAGS) $(if $(findstring _avx2,$<),$(AVX2_CFLAGS)) -MMD -MP -c $< -o $@
+	$(Q)$(CLANG) $(CPPFLAGS) $(src_inc) $(FUZZ_CFLAGS) $(if $(findstring _avx2,$<),$(AVX2_CFLAGS)) -MMD -MP -c $< -o $@
 
 $(FUZZ_DIR)/fuzz_spx: tests/fuzz/fuzz_spx.c $(FUZZ_OBJS)
-	$(Q)$(CLANG) $(CPPFLAGS) -Itests/common $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ -o $@ -lm
+	$(Q)$(CLANG) $(CPPFLAGS) $(FUZZ_INC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ -o $@ -lm
 
 $(FUZZ_DIR)/mkcorpus: tests/fuzz/mkcorpus.c $(BUILD)/rel/tests/common/modelgen.o $(CORE_REL_LIB)
-	$(Q)$(CC) $(CPPFLAGS) -Itests/common $(CFLAGS) $^ -o $@ -lm
+	$(Q)$(CC) $(CPPFLAGS) $(FUZZ_INC) $(CFLAGS) $^ -o $@ -lm
 
 # The seed corpus is made by the build from the model generator.
 $(FUZZ_DIR)/seeds/.stamp: $(FUZZ_DIR)/mkcorpus

@@ -13,7 +13,7 @@
 #include <sys/types.h>
 
 #include "modelgen.h"
-#include "spex_core.h"
+#include <spex/engine.h>
 #include "spex/libspex.h"
 
 #define LT_SPLIT	2	/* main-path layers in the head */

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "lt.h"
-#include "spex_wire.h"
+#include <spex/wire.h>
 
 /*
  * A FULL int8 network 1x8x8 -> 32 (d_in 16) -> 16 (d_in 8) -> 24 -> 10,

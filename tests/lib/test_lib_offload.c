@@ -16,7 +16,7 @@
 
 #include "lt.h"
 #include "spex_test.h"
-#include "spex_wire.h"
+#include <spex/wire.h>
 
 /*
  * A killed server's listening socket may outlive the process for a

@@ -10,7 +10,9 @@ SELFTEST_BINS	:= $(SELFTEST_SRCS:tests/selftests/%.c=$(BUILD)/selftests/%)
 SELFTEST_HELP	:= $(BUILD)/selftests/spex_st.o $(BUILD)/selftests/modelgen.o
 KSFT_DIR	:= $(BUILD)/kselftest
 KSFT_HARNESS	:= $(KSFT_DIR)/kselftest_harness.h
-SELFTEST_FLAGS	:= $(CPPFLAGS) -Itests/common -Itests/selftests -I$(KSFT_DIR) \
+# They compare with the userspace engine (<spex/engine.h>) and build
+# tests/common/modelgen.c, which reads core's private headers.
+SELFTEST_FLAGS	:= $(CPPFLAGS) $(ENGINE_INC) $(CORE_PRIV_INC) -Itests/common -Itests/selftests -I$(KSFT_DIR) \
 		   $(CFLAGS) -Wno-sign-compare -Wno-shadow -Wno-missing-field-initializers \
 		   -pthread
 

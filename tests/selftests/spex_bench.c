@@ -106,7 +106,7 @@ int main(int argc, char **argv)
 	}
 	ioctl(c.fd, SPEX_IOC_GET_INFO, &info);
 	printf("# kernel kernels=%s, userspace kernels=%s, %.2f s per cell\n",
-	       info.kernels, spex_kernels_best()->name, budget);
+	       info.kernels, spex_kernels_impl_name(spex_kernels_best()), budget);
 	printf("%-6s %-10s %5s %12s %10s %9s\n", "model", "path", "batch",
 	       "jobs/s", "us/job", "vs ioctl");
 	for (mk = 0; mk < 2; mk++) {

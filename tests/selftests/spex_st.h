@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <liburing.h>
-#include "spex_core.h"
+#include <spex/engine.h>
 #include "modelgen.h"
 
 #define SPEX_DEV	"/dev/spex"

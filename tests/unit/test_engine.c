@@ -6,7 +6,8 @@
  * int8 must match exactly; f32 within F32_TOL.
  */
 #include "spex_test.h"
-#include "spex_core.h"
+#include <spex/engine.h>
+#include "kernels.h"	/* white-box: the kernel table's names */
 #include "modelgen.h"
 #include "refnet.h"
 #include <math.h>

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT OR GPL-2.0
 /* CRC-32 and SHA-256 against published vectors. */
-#include "spex_core.h"
-#include "sha256.h"
+#include <spex/engine.h>
 #include "spex_test.h"
 
 static void hex(const u8 *d, size_t n, char *out)

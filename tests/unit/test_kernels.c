@@ -13,7 +13,7 @@
  */
 #include <math.h>
 #include "kernels.h"
-#include "pattern.h"
+#include <spex/engine.h>
 #include "spex_test.h"
 
 /* ------------------------------------------------------------------ */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT OR GPL-2.0
 /* Pattern generation, parameter checks and conv masks (core/pattern.c). */
-#include "pattern.h"
+#include <spex/engine.h>
 #include "spex_test.h"
 
 /* ------------------------------------------------------------------ */

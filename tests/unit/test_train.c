@@ -5,8 +5,7 @@
  * equal to the trainer's int8 simulation, and malformed configs.
  */
 #include "../../tools/spex-train/train.h"
-#include "spex_core.h"
-#include "pattern.h"
+#include <spex/engine.h>
 #include "spex_test.h"
 
 #include <math.h>

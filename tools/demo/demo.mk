@@ -10,7 +10,7 @@ TOOLS_BINS	+= $(DEMO_BIN)
 
 $(DEMO_BIN): tools/demo/spex-demo.c $(BUILD)/rel/tests/common/modelgen.o $(CORE_REL_LIB)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) -Itests/common $(CFLAGS) $(DEPFLAGS) $^ -o $@ -lm
+	$(Q)$(CC) $(CPPFLAGS) $(ENGINE_INC) -Itests/common $(CFLAGS) $(DEPFLAGS) $^ -o $@ -lm
 
 .PHONY: demo-engine
 demo: deps

@@ -14,25 +14,10 @@
  * are the real ones.
  */
 #include "modelgen.h"
-#include "spex_core.h"
+#include <spex/engine.h>
 #include <getopt.h>
 #include <time.h>
 #include <unistd.h>
-
-static const char *pattern_name(u32 p)
-{
-	static const char *const names[] = {
-		"dense", "random", "clash-free-1", "clash-free-2", "clash-free-3",
-	};
-
-	return p < SPEX_ARRAY_SIZE(names) ? names[p] : "?";
-}
-
-static const char *layout_name(u32 l)
-{
-	return l == SPEX_FC_WINDOW ? "window" : l == SPEX_FC_BANKED ? "banked" :
-	       "gather";
-}
 
 /* Calibration: every exit's confidence, collected by the exit hook. */
 struct calib {
@@ -143,7 +128,7 @@ int main(int argc, char **argv)
 	mi = spex_model_info(m);
 	printf("spex demo: %s engine, kernels '%s'%s\n",
 	       access("/dev/spex", F_OK) ? "userspace" : "userspace (the library's device backend comes with libspex)",
-	       spex_kernels_best()->name,
+	       spex_kernels_impl_name(spex_kernels_best()),
 	       "; random weights (spex-train replaces them)");
 	printf("model '%s': %ux%ux%u int8 input, %u classes, %u exits, bottleneck %u bytes\n",
 	       mi->name, mi->in_c, mi->in_h, mi->in_w, mi->n_classes,
@@ -155,7 +140,8 @@ int main(int argc, char **argv)
 		printf("  layer %u%s: fc %u -> %u, in-degree %u (%.1f%%), %s z=%u, %s layout\n",
 		       l, li.branch ? " (exit)" : "", li.fan_in, li.out_c,
 		       li.in_degree, 100.0 * li.in_degree / li.fan_in,
-		       pattern_name(li.pattern), li.z, layout_name(li.layout));
+		       spex_name(SPEX_NAMES_PATTERN, li.pattern), li.z,
+		       spex_name(SPEX_NAMES_FC_LAYOUT, li.layout));
 	}
 
 	in = malloc(mi->input_bytes);

@@ -21,7 +21,7 @@
 #include <string.h>
 #include <cblas.h>
 #include "kernels.h"
-#include "pattern.h"
+#include <spex/engine.h>
 #include "bench.h"
 
 #define BATCH		32

@@ -31,8 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "spex_core.h"
-#include "spex_wire.h"
+#include <spex/engine.h>
+#include <spex/wire.h>
 
 #define DEFAULT_WORKERS		2
 #define DEFAULT_MAX_CONNS	256

@@ -4,7 +4,10 @@
 SPEX_SERVE_BIN	:= $(BUILD)/rel/tools/spex-serve
 TOOLS_BINS	+= $(SPEX_SERVE_BIN)
 
-$(SPEX_SERVE_BIN): tools/spex-serve/spex-serve.c lib/spex_wire.h $(CORE_REL_LIB)
+# The engine and the wire format (<spex/wire.h>, shared with libspex).
+SERVE_INC	:= -Iinclude/uapi -Icore/include -Ilib/include
+
+$(SPEX_SERVE_BIN): tools/spex-serve/spex-serve.c lib/include/spex/wire.h $(CORE_REL_LIB)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(LIB_CPPFLAGS) $(CFLAGS) $(DEPFLAGS) $< $(CORE_REL_LIB) \
+	$(Q)$(CC) $(CPPFLAGS) $(SERVE_INC) $(CFLAGS) $(DEPFLAGS) $< $(CORE_REL_LIB) \
 		-o $@ $(URING_LIBS) -lpthread -lm

@@ -10,9 +10,7 @@
  * masked-dense benchmark mode, which exists to show what that costs).
  */
 #include "train.h"
-#include "pattern.h"
-#include "kernels.h"
-#include "spex_core.h"
+#include <spex/engine.h>
 
 #include <math.h>
 #include <stdarg.h>

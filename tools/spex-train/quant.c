@@ -18,10 +18,7 @@
  * tests/unit/test_train_export.c checks that it is.
  */
 #include "train.h"
-#include "kernels.h"
-#include "model.h"	/* spex_policy_i8: the engine's integer exit policy */
-#include "sha256.h"
-#include "spx_write.h"
+#include <spex/engine.h>
 
 #include <math.h>
 

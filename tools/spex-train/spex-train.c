@@ -5,7 +5,7 @@
  * See Documentation/training.rst, and --help.
  */
 #include "train.h"
-#include "spex_core.h"
+#include <spex/engine.h>
 #include "../common/idx.h"
 
 #include <getopt.h>

@@ -3,7 +3,7 @@
  * The training loop, evaluation and data splits.
  */
 #include "train.h"
-#include "pattern.h"
+#include <spex/engine.h>
 
 #include <math.h>
 #include <time.h>

@@ -20,7 +20,7 @@
 #ifndef SPEX_TRAIN_H
 #define SPEX_TRAIN_H
 
-#include "spex_platform.h"
+#include <spex/engine.h>
 
 #define ST_MAX_LAYERS	32
 #define ST_MAX_EXITS	4

@@ -17,6 +17,9 @@ TRAIN_BIN	:= $(BUILD)/rel/bin/spex-train
 TRAIN_OBJS	:= $(TRAIN_LIB_SRCS:%.c=$(BUILD)/rel/%.o) \
 		   $(BUILD)/rel/tools/spex-train/spex-train.o
 TOOLS_BINS	+= $(TRAIN_BIN)
+# The trainer sees core through <spex/engine.h> (patterns, int8
+# arithmetic, exit policy, writer and content hash).
+INC.tools/spex-train	:= $(ENGINE_INC)
 # Unit tests (tests/unit/test_train*.c, test_idx.c) link the library part.
 # gnuplot (scripts/deps/train.list) is installed by `make results` only.
 UNIT_EXTRA	+= $(TRAIN_LIB_SRCS)

@@ -4,9 +4,10 @@
 
 SPEXCTL_BIN	:= $(BUILD)/rel/tools/spexctl
 TOOLS_BINS	+= $(SPEXCTL_BIN)
+SPEXCTL_INC	:= -Iinclude/uapi -Ilib/include -Icore/include -Itools/common
 
 $(SPEXCTL_BIN): tools/spexctl/spexctl.c tools/common/idx.c tools/common/idx.h $(LIBSPEX_A)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(LIB_CPPFLAGS) -Itools/common $(CFLAGS) $(DEPFLAGS) \
+	$(Q)$(CC) $(CPPFLAGS) $(SPEXCTL_INC) $(CFLAGS) $(DEPFLAGS) \
 		tools/spexctl/spexctl.c tools/common/idx.c $(LIBSPEX_A) \
 		-o $@ $(URING_LIBS) -lm

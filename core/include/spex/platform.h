@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT OR GPL-2.0 */
 /*
- * The only place core/ touches its environment. Everything in core/
- * includes this and nothing else outside core/ and the uapi header, so the
- * same files build freestanding in the kernel (Kbuild defines __KERNEL__)
- * and in userspace.
+ * The platform shim: the only place core/ touches its environment.
+ * Everything in core/ includes this (through <spex/engine.h>) and nothing
+ * else outside core/ and the uapi header, so the same files build
+ * freestanding in the kernel (Kbuild defines __KERNEL__) and in
+ * userspace. Public because the engine contract is written in its types
+ * (u8 .. u64) and little-endian helpers.
  */
 #ifndef SPEX_PLATFORM_H
 #define SPEX_PLATFORM_H
@@ -69,7 +71,14 @@ typedef __u64 u64;
 #endif
 #endif /* __KERNEL__ */
 
-#include "../include/uapi/linux/spex.h"
+/* The uapi header: the kernel build finds it under -I$(src)/include,
+ * userspace under -Iinclude/uapi (never -Iinclude: that <linux/spex.h>
+ * is the module's in-kernel API). */
+#ifdef __KERNEL__
+#include <uapi/linux/spex.h>
+#else
+#include <linux/spex.h>
+#endif
 
 /* Little-endian field access that is also safe on unaligned pointers. */
 static inline u16 spex_le16(const void *p)

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT OR GPL-2.0 */
 /*
- * The offload wire protocol between libspex and spex-serve, as
- * Documentation/offload-protocol.rst describes it. Both sides include
- * this file; it is the single definition of the frames.
+ * The offload wire format: the frames libspex and spex-serve exchange, as
+ * Documentation/offload-protocol.rst describes it. Public (installed
+ * beside libspex.h as <spex/wire.h>): both sides include this file, and
+ * so may a third-party tail server; it is the single definition of the
+ * frames. Userspace only, libc and the uapi header.
  *
  * A connection carries a sequence of exchanges: the client sends one
  * request frame (a 64-byte header, then payload_len bytes of bottleneck),

@@ -1,0 +1,480 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0 */
+/*
+ * The engine contract: the one header of core/ that code outside core/
+ * includes (as <spex/engine.h>, with -Icore/include). The kernel module,
+ * libspex, spex-serve, spex-train and the demo see core only through it;
+ * every other header in core/ is private to core/ (and to the white-box
+ * unit tests, fuzzer and kernel microbenchmark).
+ *
+ * It holds:
+ *   - load, info, run, policy and status (every caller);
+ *   - the kernel implementations a caller may pick (opaque here);
+ *   - the int8 arithmetic and exit policies a trainer needs to simulate
+ *     the engine bit for bit;
+ *   - the pattern-edge generator (the same edges everywhere);
+ *   - the .spx writer and content hash (userspace only).
+ *
+ * The engine never allocates after spex_model_load(): each job runs in
+ * caller-provided scratch memory of spex_model_scratch_size() bytes, so a
+ * caller can keep a pool of scratch buffers and the hot path stays
+ * allocation-free. A loaded model is immutable and may be run by many
+ * threads at once, each with its own scratch.
+ */
+#ifndef SPEX_ENGINE_H
+#define SPEX_ENGINE_H
+
+#include <spex/platform.h>
+
+struct spex_model;
+
+/* ------------------------------------------------------------------ */
+/* Load, describe, run                                                */
+/* ------------------------------------------------------------------ */
+
+/* Defaults a caller may override per load. */
+#define SPEX_DEFAULT_BUDGET	(256u << 20)	/* runtime bytes per model */
+
+/* spex_load_opts.flags */
+#define SPEX_LOAD_INT8_ONLY	0x1	/* refuse f32 models (the kernel) */
+#define SPEX_LOAD_NO_CRC	0x2	/* skip the CRC (fuzzing only) */
+
+struct spex_load_opts {
+	u64 budget;		/* max runtime bytes; 0: SPEX_DEFAULT_BUDGET */
+	u32 flags;
+};
+
+/* Why a load or a job failed: the status, and a reason for humans. */
+struct spex_diag {
+	u32 status;		/* enum spex_status */
+	u32 offset;		/* byte offset in the blob, where it applies */
+	char msg[160];
+};
+
+/* What a model is, for MODEL_INFO, spexctl info and the demo. */
+struct spex_model_info {
+	char name[SPX_NAME_LEN];
+	u8 hash[SPX_HASH_LEN];
+	u32 role;		/* enum spx_role */
+	u32 dtype;		/* enum spx_dtype */
+	u32 in_c, in_h, in_w;
+	u32 n_classes;
+	u32 n_layers, n_main, n_exits;
+	u32 input_bytes;	/* bytes of one input */
+	u32 output_bytes;	/* HEAD: bottleneck; FULL/TAIL: logits */
+	u32 out_c, out_h, out_w;/* main-path output shape */
+	struct spx_qparam input_q;
+	struct spx_qparam output_q; /* main-path output (bottleneck) */
+	u64 weights;		/* stored weights (nonzeros) */
+	u64 dense_weights;	/* the same layers, dense */
+	u64 macs;		/* main path + every exit branch */
+	u64 dense_macs;
+	u64 file_bytes;		/* size of the .spx */
+	u64 dense_file_bytes;	/* a dense int8/f32 model of the same shape */
+	u64 mem_bytes;		/* runtime memory of the loaded model */
+	u64 scratch_bytes;	/* per job */
+};
+
+/* One layer, for listings. */
+struct spex_layer_info {
+	u32 type;		/* enum spx_layer_type */
+	u32 branch;		/* 0: main path; e + 1: exit e's branch */
+	u32 in_c, in_h, in_w;
+	u32 out_c, out_h, out_w;
+	u32 fan_in;		/* FC: inputs; conv: input channels */
+	u32 in_degree;		/* edges per output (FC) / channels (conv) */
+	u32 pattern;		/* enum spx_pattern_type */
+	u32 z;
+	u32 layout;		/* FC: enum spex_fc_layout */
+	u64 weights;
+	u64 macs;
+	u64 dense_macs;
+};
+
+/* Parse, validate and build a model. All validation happens before the
+ * one allocation; returns an enum spex_status and fills diag (optional). */
+int spex_model_load(const void *blob, size_t len,
+		    const struct spex_load_opts *opts,
+		    struct spex_model **out, struct spex_diag *diag);
+void spex_model_free(struct spex_model *m);
+
+const struct spex_model_info *spex_model_info(const struct spex_model *m);
+int spex_model_layer_info(const struct spex_model *m, u32 i,
+			  struct spex_layer_info *li);
+/*
+ * The model part of a MODEL_INFO answer: every field spex_model_info()
+ * knows. The caller fills the rest (model id, layer buffer, policy,
+ * statistics); spex_layer_describe() fills one layer entry.
+ */
+void spex_model_describe(const struct spex_model *m,
+			 struct spex_model_desc *d);
+int spex_layer_describe(const struct spex_model *m, u32 i,
+			struct spex_layer_desc *d);
+/* Make a set policy explicit: with no thresholds of its own (n_thresholds
+ * 0) it takes the file's, so MODEL_INFO always shows what is in force. */
+void spex_policy_in_force(const struct spex_model *m, struct spex_policy *p);
+/* The threshold of exit e as the file sets it (Q16). */
+u32 spex_model_exit_threshold(const struct spex_model *m, u32 e);
+size_t spex_model_scratch_size(const struct spex_model *m);
+
+/*
+ * Hooks for the caller of spex_run(), all optional.
+ *  - simd_begin/simd_end bracket every chunk of kernel work (the module
+ *    maps them to kernel_fpu_begin/end; a chunk is at most chunk_macs
+ *    multiply-accumulates, and never sleeps).
+ *  - layer_done fires after each layer, exit_done after each exit policy.
+ */
+struct spex_layer_event {
+	u32 layer;		/* index in the model's layer list */
+	u32 branch;		/* 0: main path; e + 1: exit e's branch */
+	u32 type;
+	u64 macs, weight_bytes, act_bytes;
+};
+
+struct spex_exit_event {
+	u32 exit;
+	u32 class_id;
+	u32 confidence_q16;
+	u32 threshold_q16;
+	u32 taken;
+};
+
+struct spex_exec {
+	const struct spex_kernels *kernels;	/* NULL: spex_kernels_best() */
+	u64 chunk_macs;				/* 0: no chunking */
+	void (*simd_begin)(void *priv);
+	void (*simd_end)(void *priv);
+	void (*layer_done)(void *priv, const struct spex_layer_event *ev);
+	void (*exit_done)(void *priv, const struct spex_exit_event *ev);
+	void *priv;
+};
+
+/*
+ * Run one job. input: info.input_bytes bytes (int8 CHW, or f32 CHW for f32
+ * models). out receives, when the decision is OFFLOAD, the bottleneck
+ * (HEAD), or when FINAL, the logits (FULL/TAIL); out_cap must be at least
+ * info.output_bytes. policy NULL means the thresholds in the file.
+ * Returns an enum spex_status (also in res->status). res->ns is left 0.
+ */
+int spex_run(const struct spex_model *m, const struct spex_policy *policy,
+	     const struct spex_exec *ex, void *scratch,
+	     const void *input, size_t in_len, void *out, size_t out_cap,
+	     struct spex_result *res);
+
+/* Check a policy against a model (mode known, thresholds <= 1.0). */
+int spex_policy_check(const struct spex_model *m,
+		      const struct spex_policy *policy);
+
+/* Status helpers. */
+const char *spex_status_name(int status);	/* "SPEX_E_CRC" */
+const char *spex_status_str(int status);	/* "checksum mismatch" */
+int spex_status_errno(int status);		/* positive errno */
+
+/*
+ * Names of enum values, for printing and parsing (core/names.c holds the
+ * one table): spex_name(SPEX_NAMES_PATTERN, SPX_PAT_CF1) is "cf1".
+ */
+enum spex_name_set {
+	SPEX_NAMES_LAYER,	/* enum spx_layer_type: "fc", "conv2d", ... */
+	SPEX_NAMES_PATTERN,	/* enum spx_pattern_type: "dense" .. "cf3" */
+	SPEX_NAMES_STARTS,	/* enum spx_starts_mode: "zero", "seed", ... */
+	SPEX_NAMES_MASK,	/* enum spx_mask_type: "full", "periodic" */
+	SPEX_NAMES_ROLE,	/* enum spx_role: "full", "head", "tail" */
+	SPEX_NAMES_DTYPE,	/* enum spx_dtype: "int8", "f32" */
+	SPEX_NAMES_EXIT_POLICY,	/* enum spx_exit_policy: "max-softmax", ... */
+	SPEX_NAMES_MODE,	/* enum spex_policy_mode: "auto", "local", ... */
+	SPEX_NAMES_DECISION,	/* enum spex_decision: "exit", ... */
+	SPEX_NAMES_FC_LAYOUT,	/* spex_layer_desc.layout: "window", ... */
+};
+
+/* The name of value in set, or "?" if it has none. */
+const char *spex_name(enum spex_name_set set, u32 value);
+/* The value named name in set: 0 and *value, or -1 if none. */
+int spex_name_value(enum spex_name_set set, const char *name, u32 *value);
+
+/* CRC-32 (IEEE 802.3, reflected, as zlib): crc = spex_crc32(0, p, n). */
+u32 spex_crc32(u32 crc, const void *p, size_t n);
+
+/* ------------------------------------------------------------------ */
+/* Kernel implementations                                             */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A kernel implementation (scalar reference, AVX2): a table of function
+ * pointers private to core/ (core/kernels.h). Callers only pick one and
+ * pass it in spex_exec.kernels.
+ */
+struct spex_kernels;
+
+extern const struct spex_kernels spex_kernels_scalar;
+#ifdef SPEX_HAVE_AVX2
+extern const struct spex_kernels spex_kernels_avx2;
+#endif
+
+/*
+ * The fastest implementation this CPU runs. Userspace asks cpuid once
+ * (AVX2 and FMA) and caches the answer; the SPEX_KERNELS env var
+ * ("scalar"/"avx2", read at that first call) overrides it, an unknown or
+ * unrunnable name is ignored. In the kernel it returns scalar: the module
+ * picks AVX2 itself (boot_cpu_has) and passes it in spex_exec.kernels.
+ */
+const struct spex_kernels *spex_kernels_best(void);
+/*
+ * By name ("scalar", "avx2"); NULL if unknown, or (userspace) if this CPU
+ * lacks AVX2/FMA. The kernel build cannot ask the CPU from core/: there
+ * the caller must check boot_cpu_has(X86_FEATURE_AVX2/FMA) first.
+ */
+const struct spex_kernels *spex_kernels_by_name(const char *name);
+/* "scalar", "avx2". */
+const char *spex_kernels_impl_name(const struct spex_kernels *k);
+
+/* ------------------------------------------------------------------ */
+/* int8 arithmetic and exit policies, for bit-exact simulation        */
+/* ------------------------------------------------------------------ */
+
+/* Requantize: round(acc * mult / 2^shift), ties up; mult in [0, 2^31),
+ * shift in [1, 62]. The one definition every path uses. */
+static inline s32 spex_requant(s32 acc, s32 mult, s32 shift)
+{
+	s64 v = (s64)acc * mult + ((s64)1 << (shift - 1));
+
+	return (s32)(v >> shift);
+}
+
+/*
+ * The int8 output of one accumulator: clamp(out_zp + requant, lo, 127),
+ * computed in s64 so no intermediate overflows. Every path uses this.
+ */
+static inline s8 spex_requant_out(s32 acc, s32 mult, s32 shift, s32 zp,
+				  s32 lo)
+{
+	s64 v = (s64)zp + spex_requant(acc, mult, shift);
+
+	if (v < lo)
+		v = lo;
+	if (v > 127)
+		v = 127;
+	return (s8)v;
+}
+
+/* What an exit policy makes of a classifier's logits. */
+struct spex_conf {
+	u32 class_id;
+	u32 confidence_q16;
+};
+
+/* Integer-only exit policies (enum spx_exit_policy); logits are int8. */
+void spex_policy_i8(const s8 *logits, u32 n, u32 policy, const u32 *lut,
+		    u32 logit_scale_q16, struct spex_conf *c);
+#if SPEX_CORE_FLOAT
+void spex_policy_f32(const float *logits, u32 n, u32 policy,
+		     struct spex_conf *c);
+#endif
+
+/* ------------------------------------------------------------------ */
+/* The pattern-edge generator                                         */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Predefined-sparse connection patterns, regenerated from a few numbers.
+ *
+ * A junction joins p left neurons (the fan-in) to n right neurons; every
+ * right neuron reads exactly d_in left neurons and every left neuron feeds
+ * exactly d_out = n * d_in / p right neurons. The same parameters give the
+ * same edges in the kernel and in userspace: the PRNG is our own and uses
+ * only integer arithmetic.
+ */
+
+/* PCG32 (O'Neill): small, fast, portable, and good enough for patterns. */
+struct spex_rng {
+	u64 state;
+	u64 inc;
+};
+
+/* pcg32_srandom_r(): state from seed, increment 2 * stream + 1. */
+void spex_rng_seed(struct spex_rng *rng, u64 seed, u64 stream);
+u32 spex_rng_u32(struct spex_rng *rng);
+/* Uniform in [0, bound), unbiased; bound > 0. */
+u32 spex_rng_below(struct spex_rng *rng, u32 bound);
+
+/*
+ * The PRNG streams of a pattern: spex_rng_seed(rng, pattern.seed, stream).
+ * Each purpose has its own stream so that, e.g., changing the start mode
+ * does not change the dither.
+ */
+#define SPEX_RNG_STREAM_EDGES	1	/* RANDOM: the sweep shuffles + repair */
+#define SPEX_RNG_STREAM_STARTS	2	/* clash-free SEED starts */
+#define SPEX_RNG_STREAM_DITHER	3	/* clash-free bank permutations */
+
+/*
+ * Greatest common divisor. The degree identity p * d_out == n * d_in has
+ * an integer d_out exactly when d_in is a multiple of p / gcd(p, n), so
+ * tools use it to pick valid in-degrees.
+ */
+static inline u32 spex_gcd(u32 a, u32 b)
+{
+	while (b) {
+		u32 t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+/* The decoded form of struct spx_pattern. */
+struct spex_pattern_desc {
+	u32 type;		/* enum spx_pattern_type */
+	u32 starts;		/* enum spx_starts_mode */
+	u32 dither;		/* 0 or 1 */
+	u32 z;			/* clash-free banks */
+	u32 seed;
+	const u8 *starts_le;	/* EXPLICIT: little-endian u32s, maybe unaligned */
+	u32 n_starts;		/* how many u32s are readable at starts_le */
+};
+
+/* How many explicit start values the pattern needs (0 unless EXPLICIT). */
+u32 spex_pattern_n_starts(const struct spex_pattern_desc *pd, u32 p, u32 n,
+			  u32 d_in);
+
+/*
+ * Check the parameters arithmetically, allocating nothing: the degree
+ * identity, d_in <= p, p % z, p % d_in for clash-free, start addresses in
+ * range, a known type/starts mode, z == 0 unless clash-free, dither only
+ * for clash-free. Returns an enum spex_status.
+ */
+int spex_pattern_check(const struct spex_pattern_desc *pd, u32 p, u32 n,
+		       u32 d_in);
+
+/* Bytes of workspace spex_pattern_fill() needs (may be 0). */
+size_t spex_pattern_work_size(const struct spex_pattern_desc *pd, u32 p,
+			      u32 n, u32 d_in);
+
+/*
+ * Generate the edges: left[r * d_in + m] is the left neuron read by edge m
+ * of right neuron r, in the pattern's own edge order (for clash-free, edge
+ * k = r * d_in + m as in Dey et al.). Call only after spex_pattern_check()
+ * succeeded. Returns SPEX_OK, or SPEX_E_DUP_EDGE if some right neuron
+ * would read one left neuron twice.
+ */
+int spex_pattern_fill(const struct spex_pattern_desc *pd, u32 p, u32 n,
+		      u32 d_in, u32 *left, void *work);
+
+/*
+ * Kernel-element mask of a conv layer for output channel o and its s-th
+ * input-channel slot. Writes the kept elements (ky * kw + kx, ascending)
+ * to elems and returns how many. elems must hold kh * kw entries.
+ */
+u32 spex_mask_elems(u32 mask_type, u32 period, u32 kh, u32 kw, u32 o, u32 s,
+		    u8 *elems);
+
+/*
+ * Check mask parameters: known type, kernel 1 .. SPX_MAX_KERNEL a side
+ * (else SPEX_E_SHAPE); periodic: period 1 .. 255 (the u8 of the format)
+ * and a kernel of at least 2x2 (else SPEX_E_PATTERN).
+ */
+int spex_mask_check(u32 mask_type, u32 period, u32 kh, u32 kw);
+
+/*
+ * Kept taps over every (o, s) pair, o < out_c, s < cin_deg: the number of
+ * weights of a conv layer. Parameters must pass spex_mask_check().
+ */
+u64 spex_mask_count(u32 mask_type, u32 period, u32 kh, u32 kw, u32 out_c,
+		    u32 cin_deg);
+
+/* ------------------------------------------------------------------ */
+/* The .spx writer and content hash (userspace only)                  */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The writer uses libc and float. Trainers, tests and the demo describe a
+ * model with these structs and get back a blob that spex_model_load()
+ * accepts. The writer does not validate: the loader is the one judge of
+ * a model, so write, then load.
+ */
+#ifndef __KERNEL__
+
+struct spex_wpattern {
+	u32 type;		/* enum spx_pattern_type */
+	u32 starts;		/* enum spx_starts_mode */
+	u32 dither;
+	u32 z;
+	u32 seed;
+	const u32 *starts_arr;	/* EXPLICIT */
+	u32 n_starts;
+};
+
+struct spex_wlayer {
+	u32 type;		/* enum spx_layer_type */
+	u32 flags;		/* SPX_LF_* */
+	u32 out_c;		/* FC/conv */
+	u32 kh, kw, stride, pad;/* conv/pool */
+	u32 in_degree;		/* FC/conv */
+	struct spex_wpattern pattern;
+	u32 mask_type, mask_period;
+	float out_scale;	/* int8 FC/conv; other layers inherit */
+	s32 out_zp;
+	const void *weights;	/* s8 or float, edge order */
+	size_t weights_bytes;
+	const void *bias;	/* out_c x (s32 | float) */
+	const s32 *mult;	/* int8: out_c */
+	const s32 *shift;	/* int8: out_c */
+};
+
+struct spex_wexit {
+	u32 after_layer;
+	u32 first_layer, n_layers;
+	u32 policy;		/* enum spx_exit_policy */
+	u32 threshold_q16;
+	float logit_scale;	/* int8: scale of the branch logits */
+};
+
+struct spex_wmodel {
+	char name[SPX_NAME_LEN];
+	u8 hash[SPX_HASH_LEN];
+	u32 role, dtype;
+	u32 in_c, in_h, in_w;
+	u32 n_classes;
+	float in_scale;		/* int8 */
+	s32 in_zp;
+	float final_logit_scale;/* int8 FULL/TAIL */
+	const struct spex_wlayer *layers;
+	u32 n_layers, n_main;
+	const struct spex_wexit *exits;
+	u32 n_exits;
+};
+
+/* Serialize; *blob is malloc'd. Returns 0 or a negative errno. */
+int spex_spx_write(const struct spex_wmodel *wm, void **blob, size_t *len);
+
+/* Recompute the CRC after editing a blob (tests, tools). */
+void spex_spx_fix_crc(void *blob, size_t len);
+
+/* real ~= mult * 2^-shift with mult in [2^30, 2^31), shift in [1, 62]. */
+void spex_quant_multiplier(double real, s32 *mult, s32 *shift);
+
+/* The exit LUT for a logit scale: lut[d] = round(65536 exp(-scale d)). */
+void spex_exp_lut(float scale, u32 lut[SPX_EXP_LUT_LEN]);
+
+/*
+ * SHA-256 (FIPS 180-4), one-shot and incremental: the model content hash
+ * (spx_meta.content_hash). Freestanding, no allocation.
+ */
+#define SPEX_SHA256_LEN		32
+#define SPEX_SHA256_BLOCK	64
+
+struct spex_sha256_ctx {
+	u32 h[8];
+	u64 len;			/* bytes hashed so far */
+	u8 buf[SPEX_SHA256_BLOCK];	/* a partial block */
+	u32 buf_len;
+};
+
+void spex_sha256_init(struct spex_sha256_ctx *ctx);
+void spex_sha256_update(struct spex_sha256_ctx *ctx, const void *p, size_t n);
+/* Writes the digest and wipes ctx; init it again to reuse it. */
+void spex_sha256_final(struct spex_sha256_ctx *ctx, u8 out[SPEX_SHA256_LEN]);
+
+void spex_sha256(const void *p, size_t n, u8 out[SPEX_SHA256_LEN]);
+#endif /* !__KERNEL__ */
+
+#endif /* SPEX_ENGINE_H */
