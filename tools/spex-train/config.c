@@ -66,30 +66,6 @@ static int parse_dbl(const char *v, double lo, double hi, double *out)
 	return 0;
 }
 
-static int parse_pattern(const char *v, u32 *out)
-{
-	static const char *const names[] = {
-		[SPX_PAT_DENSE] = "dense", [SPX_PAT_RANDOM] = "random",
-		[SPX_PAT_CF1] = "cf1", [SPX_PAT_CF2] = "cf2",
-		[SPX_PAT_CF3] = "cf3",
-	};
-	u32 i;
-
-	for (i = 0; i < SPEX_ARRAY_SIZE(names); i++)
-		if (!strcmp(v, names[i])) {
-			*out = i;
-			return 0;
-		}
-	return -1;
-}
-
-static const char *pattern_name(u32 p)
-{
-	static const char *const n[] = { "dense", "random", "cf1", "cf2", "cf3" };
-
-	return p < 5 ? n[p] : "?";
-}
-
 #define MAX_TOK 24
 
 /* Split a statement into words; returns the count or -1. */
@@ -144,17 +120,15 @@ static int layer_opts(struct st_layer_spec *l, char **tok, int n, char *err,
 				return BAD(k, v, "a number in (0, 1]");
 			conn++;
 		} else if (!strcmp(k, "pattern")) {
-			if (parse_pattern(v, &l->pattern))
+			if (spex_name_value(SPEX_NAMES_PATTERN, v, &l->pattern))
 				return BAD(k, v, "dense, random, cf1, cf2 or cf3");
 		} else if (!strcmp(k, "z")) {
 			if (parse_u32(v, 1, SPX_MAX_DIM, &l->z))
 				return BAD(k, v, "1..65536");
 		} else if (!strcmp(k, "starts")) {
-			if (!strcmp(v, "zero"))
-				l->starts = SPX_STARTS_ZERO;
-			else if (!strcmp(v, "seed"))
-				l->starts = SPX_STARTS_SEED;
-			else
+			/* explicit starts need an array: not in a config */
+			if (spex_name_value(SPEX_NAMES_STARTS, v, &l->starts) ||
+			    l->starts == SPX_STARTS_EXPLICIT)
 				return BAD(k, v, "zero or seed");
 		} else if (!strcmp(k, "dither")) {
 			if (parse_u32(v, 0, 1, &l->dither))
@@ -169,11 +143,7 @@ static int layer_opts(struct st_layer_spec *l, char **tok, int n, char *err,
 			if (parse_u32(v, 0, SPX_MAX_KERNEL - 1, &l->pad))
 				return BAD(k, v, "0..14");
 		} else if (l->kind == ST_CONV && !strcmp(k, "mask")) {
-			if (!strcmp(v, "full"))
-				l->mask_type = SPX_MASK_FULL;
-			else if (!strcmp(v, "periodic"))
-				l->mask_type = SPX_MASK_PERIODIC;
-			else
+			if (spex_name_value(SPEX_NAMES_MASK, v, &l->mask_type))
 				return BAD(k, v, "full or periodic");
 		} else if (l->kind == ST_CONV && !strcmp(k, "period")) {
 			if (parse_u32(v, 1, 255, &l->mask_period))
@@ -407,10 +377,12 @@ void st_spec_print(const struct st_spec *s, FILE *f)
 			if (l->density > 0)
 				fprintf(f, " density=%g", l->density);
 			if (l->pattern != SPX_PAT_DENSE)
-				fprintf(f, " pattern=%s", pattern_name(l->pattern));
+				fprintf(f, " pattern=%s",
+					spex_name(SPEX_NAMES_PATTERN, l->pattern));
 			if (l->pattern >= SPX_PAT_CF1)
 				fprintf(f, " z=%u starts=%s dither=%u", l->z,
-					l->starts ? "seed" : "zero", l->dither);
+					spex_name(SPEX_NAMES_STARTS, l->starts),
+					l->dither);
 			if (l->seed)
 				fprintf(f, " seed=%u", l->seed);
 			if (l->mask_type == SPX_MASK_PERIODIC)

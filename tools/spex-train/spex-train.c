@@ -689,14 +689,14 @@ int main(int argc, char **argv)
 		for (i = 0; i < net.n_layers; i++) {
 			const struct st_layer *l = &net.layers[i];
 			static const char *const kn[] = { "", "fc", "conv", "maxpool" };
-			static const char *const pn[] = { "dense", "random", "cf1", "cf2", "cf3" };
 
 			if (l->kind == ST_MAXPOOL)
 				continue;
 			fprintf(rep, "layer %u %s branch %u in %u out %u p %u din %u "
 				"density %.4f pattern %s z %u starts %u weights %u\n",
 				i, kn[l->kind], l->branch, l->n_in, l->n_out, l->p,
-				l->d_in, (double)l->d_in / l->p, pn[l->pat.type],
+				l->d_in, (double)l->d_in / l->p,
+				spex_name(SPEX_NAMES_PATTERN, l->pat.type),
 				l->pat.z, l->pat.starts, l->n_w);
 			/* storage: ours = int8 weights, no indices; CSR = value
 			 * + 16-bit column (32-bit past 65535) per nonzero and a

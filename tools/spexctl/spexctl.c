@@ -20,18 +20,9 @@
 #include <unistd.h>
 
 #include "spex/libspex.h"
+#include <spex/engine.h>	/* spex_name(): the names of enum values */
 #include "idx.h"
 
-static const char *const layer_names[] = {
-	[SPX_LAYER_FC] = "fc", [SPX_LAYER_CONV2D] = "conv2d",
-	[SPX_LAYER_MAXPOOL] = "maxpool", [SPX_LAYER_AVGPOOL] = "avgpool",
-	[SPX_LAYER_RELU] = "relu", [SPX_LAYER_FLATTEN] = "flatten",
-};
-static const char *const pattern_names[] = {
-	"dense", "random", "cf1", "cf2", "cf3",
-};
-static const char *const role_names[] = { "full", "head", "tail" };
-static const char *const mode_names[] = { "auto", "local", "offload" };
 static const char *const origin_names[] = {
 	"error", "local", "tail", "fallback", "bottleneck",
 };
@@ -212,8 +203,8 @@ static void print_model(const struct spex_model_desc *d,
 		       "\"output_bytes\":%u,\"weights\":%llu,\"dense_weights\":%llu,"
 		       "\"macs\":%llu,\"dense_macs\":%llu,\"file_bytes\":%llu,"
 		       "\"mem_bytes\":%llu,\"policy\":{\"mode\":\"%s\",\"thresholds\":[",
-		       hash, NAME(role_names, d->role),
-		       d->dtype == SPX_DTYPE_INT8 ? "int8" : "f32",
+		       hash, spex_name(SPEX_NAMES_ROLE, d->role),
+		       spex_name(SPEX_NAMES_DTYPE, d->dtype),
 		       d->in_c, d->in_h, d->in_w, d->n_classes, d->n_layers,
 		       d->n_main, d->n_exits, d->input_bytes, d->output_bytes,
 		       (unsigned long long)d->weights,
@@ -222,7 +213,7 @@ static void print_model(const struct spex_model_desc *d,
 		       (unsigned long long)d->dense_macs,
 		       (unsigned long long)d->file_bytes,
 		       (unsigned long long)d->mem_bytes,
-		       NAME(mode_names, d->policy.mode));
+		       spex_name(SPEX_NAMES_MODE, d->policy.mode));
 		for (i = 0; i < d->policy.n_thresholds && i < SPX_MAX_EXITS; i++)
 			printf("%s%.4f", i ? "," : "", q16(d->policy.threshold_q16[i]));
 		printf("]},\"stats\":{\"jobs\":%llu,\"exits\":%llu,"
@@ -237,19 +228,19 @@ static void print_model(const struct spex_model_desc *d,
 			       "\"out\":[%u,%u,%u],\"fan_in\":%u,\"in_degree\":%u,"
 			       "\"density\":%.6f,\"pattern\":\"%s\",\"z\":%u,"
 			       "\"weights\":%llu,\"macs\":%llu}",
-			       i ? "," : "", NAME(layer_names, ld[i].type),
+			       i ? "," : "", spex_name(SPEX_NAMES_LAYER, ld[i].type),
 			       ld[i].branch, ld[i].in_c, ld[i].in_h, ld[i].in_w,
 			       ld[i].out_c, ld[i].out_h, ld[i].out_w, ld[i].fan_in,
 			       ld[i].in_degree, ld[i].density_ppm / 1e6,
-			       NAME(pattern_names, ld[i].pattern), ld[i].z,
+			       spex_name(SPEX_NAMES_PATTERN, ld[i].pattern), ld[i].z,
 			       (unsigned long long)ld[i].weights,
 			       (unsigned long long)ld[i].macs);
 		printf("]}\n");
 		return;
 	}
 	printf("model %u: \"%.*s\", %s, %s\n", d->model_id, (int)sizeof(d->name),
-	       d->name, NAME(role_names, d->role),
-	       d->dtype == SPX_DTYPE_INT8 ? "int8" : "f32");
+	       d->name, spex_name(SPEX_NAMES_ROLE, d->role),
+	       spex_name(SPEX_NAMES_DTYPE, d->dtype));
 	printf("  hash       %s\n", hash);
 	printf("  input      %ux%ux%u (%u bytes), %u classes, output %u bytes\n",
 	       d->in_c, d->in_h, d->in_w, d->input_bytes, d->n_classes,
@@ -263,18 +254,18 @@ static void print_model(const struct spex_model_desc *d,
 	       (unsigned long long)d->dense_macs);
 	printf("  memory     %llu bytes (file %llu)\n",
 	       (unsigned long long)d->mem_bytes, (unsigned long long)d->file_bytes);
-	printf("  policy     %s", NAME(mode_names, d->policy.mode));
+	printf("  policy     %s", spex_name(SPEX_NAMES_MODE, d->policy.mode));
 	for (i = 0; i < d->policy.n_thresholds && i < SPX_MAX_EXITS; i++)
 		printf("%s%.4f", i ? ", " : ", thresholds ",
 		       q16(d->policy.threshold_q16[i]));
 	printf("\n");
 	for (i = 0; i < n_ld; i++)
 		printf("  %2u %-8s %s %ux%ux%u -> %ux%ux%u  d_in %u/%u (%.1f%%) %s%s\n",
-		       i, NAME(layer_names, ld[i].type),
+		       i, spex_name(SPEX_NAMES_LAYER, ld[i].type),
 		       ld[i].branch ? "exit" : "main", ld[i].in_c, ld[i].in_h,
 		       ld[i].in_w, ld[i].out_c, ld[i].out_h, ld[i].out_w,
 		       ld[i].in_degree, ld[i].fan_in, ld[i].density_ppm / 1e4,
-		       ld[i].fan_in ? NAME(pattern_names, ld[i].pattern) : "",
+		       ld[i].fan_in ? spex_name(SPEX_NAMES_PATTERN, ld[i].pattern) : "",
 		       ld[i].z ? " clash-free" : "");
 }
 
@@ -393,14 +384,14 @@ static int cmd_list(const struct opts *o, int argc, char **argv)
 			printf("%s{\"id\":%u,\"name\":", i ? "," : "", d.model_id);
 			json_str(d.name, sizeof(d.name));
 			printf(",\"role\":\"%s\",\"jobs\":%llu,\"exits\":%llu,"
-			       "\"offloads\":%llu}", NAME(role_names, d.role),
+			       "\"offloads\":%llu}", spex_name(SPEX_NAMES_ROLE, d.role),
 			       (unsigned long long)d.jobs,
 			       (unsigned long long)d.exits,
 			       (unsigned long long)d.offloads);
 		} else {
 			printf("%-5u %-32.*s %-5s %10llu %10llu %10llu\n",
 			       d.model_id, (int)sizeof(d.name), d.name,
-			       NAME(role_names, d.role),
+			       spex_name(SPEX_NAMES_ROLE, d.role),
 			       (unsigned long long)d.jobs,
 			       (unsigned long long)d.exits,
 			       (unsigned long long)d.offloads);
@@ -459,7 +450,7 @@ static int cmd_policy(const struct opts *o, int argc, char **argv)
 			die("model %u: %s", id, spex_strerror(ret));
 		if (o->json) {
 			printf("{\"id\":%u,\"mode\":\"%s\",\"thresholds\":[", id,
-			       NAME(mode_names, d.policy.mode));
+			       spex_name(SPEX_NAMES_MODE, d.policy.mode));
 			for (uint32_t i = 0; i < d.policy.n_thresholds &&
 			     i < SPX_MAX_EXITS; i++)
 				printf("%s%.4f", i ? "," : "",
@@ -467,7 +458,7 @@ static int cmd_policy(const struct opts *o, int argc, char **argv)
 			printf("]}\n");
 		} else {
 			printf("model %u: mode %s", id,
-			       NAME(mode_names, d.policy.mode));
+			       spex_name(SPEX_NAMES_MODE, d.policy.mode));
 			for (uint32_t i = 0; i < d.policy.n_thresholds &&
 			     i < SPX_MAX_EXITS; i++)
 				printf("%s%.4f", i ? ", " : ", thresholds ",
@@ -950,6 +941,7 @@ int main(int argc, char **argv)
 		{ "policy", cmd_policy }, { "stats", cmd_stats },
 		{ "infer", cmd_infer },
 	};
+	uint32_t mode;
 	int opt;
 
 	/* GNU getopt permutes: options may come before or after the
@@ -984,14 +976,9 @@ int main(int argc, char **argv)
 				die("--deadline: milliseconds > 0");
 			break;
 		case O_MODE:
-			if (!strcmp(optarg, "auto"))
-				o.mode = SPEX_MODE_AUTO;
-			else if (!strcmp(optarg, "local"))
-				o.mode = SPEX_MODE_FORCE_LOCAL;
-			else if (!strcmp(optarg, "offload"))
-				o.mode = SPEX_MODE_FORCE_OFFLOAD;
-			else
+			if (spex_name_value(SPEX_NAMES_MODE, optarg, &mode))
 				die("--mode: auto, local or offload");
+			o.mode = (int)mode;
 			break;
 		case O_THR: parse_thresholds(&o, optarg); break;
 		case O_RESET: o.reset = true; break;
