@@ -18,14 +18,13 @@ trace=$BUILD/rel/tools/spex-trace
 pass=0
 fail=0
 
+. "$repo/scripts/count-results.sh"
+
 add() {	# add LOG: add up its last "N passed, N failed" line
-	line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1)
-	if [ -z "$line" ]; then
+	if ! count_results "$1"; then
 		fail=$((fail + 1))
 		return
 	fi
-	p=$(echo "$line" | sed -E 's/^(.*[^0-9])?([0-9]+) passed, ([0-9]+) failed.*/\2/')
-	f=$(echo "$line" | sed -E 's/.*passed, ([0-9]+) failed.*/\1/')
 	pass=$((pass + p))
 	fail=$((fail + f))
 }
@@ -50,7 +49,7 @@ for k in $(cd "$repo" && scripts/list-kernels.sh); do
 	rc=$?
 	cat "$log"
 	add "$log"
-	if [ "$rc" -ne 0 ] && ! grep -q 'passed, [1-9][0-9]* failed' "$log"; then
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "not ok - $k: guest run exited $rc"
 		fail=$((fail + 1))
 	fi

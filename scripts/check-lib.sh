@@ -10,6 +10,7 @@
 set -u
 
 BUILD=${BUILD:-build}
+. "$(dirname "$0")/count-results.sh"
 export SPEX_SERVE=${SPEX_SERVE:-$BUILD/rel/tools/spex-serve}
 pass=0
 fail=0
@@ -20,11 +21,9 @@ for t in "$BUILD"/lib/tests/test_*; do
 	out=$(timeout 120 "$t" 2>&1)
 	rc=$?
 	echo "$out"
-	line=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n 1)
-	p=$(echo "$line" | sed -E 's/^([0-9]+) passed.*/\1/')
-	f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
-	[ -n "$p" ] || p=0
-	[ -n "$f" ] || f=0
+	count_results - <<EOF
+$out
+EOF
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "not ok - $(basename "$t") exited $rc"
 		f=1

@@ -13,6 +13,7 @@
 set -u
 
 BUILD=${BUILD:-build}
+. "$(dirname "$0")/count-results.sh"
 total_pass=0
 total_fail=0
 log=$(mktemp)
@@ -24,14 +25,7 @@ run_one() {
 	"$@" >"$log" 2>&1
 	rc=$?
 	cat "$log"
-	line=$(grep -E '^([A-Za-z_-]+: )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
-	if [ -n "$line" ]; then
-		p=$(echo "$line" | sed -E 's/^([A-Za-z_-]+: )?([0-9]+) passed, ([0-9]+) failed.*/\2/')
-		f=$(echo "$line" | sed -E 's/^([A-Za-z_-]+: )?([0-9]+) passed, ([0-9]+) failed.*/\3/')
-	else
-		p=0
-		f=0
-	fi
+	count_results "$log"
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "== $label: exited $rc without a failure count; counted as 1 failure"
 		f=1

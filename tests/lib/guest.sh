@@ -16,6 +16,7 @@
 set -u
 
 B=${1:-build}
+. "$(dirname "$0")/../../scripts/count-results.sh"
 export SPEX_SERVE="$B/rel/tools/spex-serve"
 pass=0
 fail=0
@@ -34,12 +35,10 @@ run() {	# run LABEL ENV... -- PROGRAM
 	out=$(env "$@" 2>&1)
 	rc=$?
 	echo "$out"
-	line=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n 1)
-	if [ -n "$line" ]; then
-		p=${line%% passed*}
-		f=${line#*passed, }
-		f=${f%% failed*}
-	else
+	if ! count_results - <<EOF
+$out
+EOF
+	then
 		p=$(echo "$out" | grep -c '^ok ')
 		f=$(echo "$out" | grep -c '^not ok ')
 	fi

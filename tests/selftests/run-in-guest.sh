@@ -55,11 +55,15 @@ if [ -n "${SPEX_LIB_GUEST:-}" ]; then
 	out=$(tests/lib/guest.sh "$SPEX_LIB_GUEST" 2>&1)
 	lrc=$?
 	echo "$out"
-	line=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n 1)
-	lp=${line%% passed*}
-	lf=${line#*passed, }
-	lf=${lf%% failed*}
-	[ -n "$line" ] || { lp=0; lf=1; }
+	. "$(dirname "$0")/../../scripts/count-results.sh"
+	if count_results - <<EOF
+$out
+EOF
+	then
+		lp=$p lf=$f
+	else
+		lp=0 lf=1
+	fi
 	[ "$lrc" -ne 0 ] && [ "$lf" -eq 0 ] && lf=1
 	echo "# Totals: pass:$lp fail:$lf xfail:0 xpass:0 skip:0 error:0"
 	[ "$lf" -eq 0 ] || rc=1
