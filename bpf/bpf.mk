@@ -84,6 +84,6 @@ bench-bpf: all kmod
 		echo "  BENCH   bpf $$k"; \
 		tests/vm/run-guest.sh --kernel "$$k" --timeout 600 -- \
 			$(abspath tests/bpf/run-in-guest.sh) $(abspath $(BUILD)/kmod/$$k) \
-			$(abspath $(BPF_TEST_BUILD)) $(abspath $(BUILD)/rel/tools/spex-trace) \
+			$(abspath $(BPF_TEST_BUILD)) $(abspath $(SPEX_TRACE_BIN)) \
 			bench | grep -E '^(#|not ok)'; \
 	done

@@ -15,7 +15,7 @@ for k in $(scripts/list-kernels.sh); do
 		--timeout 900 -- /bin/sh -c "
 			ip link set lo up 2>/dev/null
 			insmod $BUILD/kmod/$k/spex.ko || exit 1
-			export SPEX_SERVE=$BUILD/rel/tools/spex-serve
+			export SPEX_SERVE=$BUILD/rel/bin/spex-serve
 			echo '-- device backend'
 			SPEX_TEST_BACKEND=device $BUILD/lib/bench_lib || exit 1
 			echo '-- userspace backend, same guest'

@@ -14,7 +14,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$repo/$BUILD ;; esac
 bin=$BUILD/bpf/tests
-trace=$BUILD/rel/tools/spex-trace
+trace=$BUILD/rel/bin/spex-trace
 pass=0
 fail=0
 

@@ -11,7 +11,7 @@ set -u
 
 BUILD=${BUILD:-build}
 . "$(dirname "$0")/count-results.sh"
-export SPEX_SERVE=${SPEX_SERVE:-$BUILD/rel/tools/spex-serve}
+export SPEX_SERVE=${SPEX_SERVE:-$BUILD/rel/bin/spex-serve}
 pass=0
 fail=0
 

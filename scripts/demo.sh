@@ -15,7 +15,7 @@
 set -eu
 
 BUILD=${BUILD:-build}
-bin=$BUILD/rel
+bin=$BUILD/rel/bin
 cache=${SPEX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/spex}
 out=${SPEX_DEMO_DIR:-$cache/demo-model}
 
@@ -26,12 +26,12 @@ scripts/get-datasets.sh mnist
 
 say "model: sparse split/early-exit network ($out)"
 mkdir -p "$out"
-"$bin/bin/spex-train" -o "$out" --reuse
+"$bin/spex-train" -o "$out" --reuse
 grep -E '^(layer|weights|bytes|macs|acc)' "$out/report.txt" | sed 's/^/  /'
 
 say "tail server: spex-serve on 127.0.0.1"
 portfile=$(mktemp)
-"$bin/tools/spex-serve" -l 127.0.0.1 -p 0 --port-file "$portfile" -q \
+"$bin/spex-serve" -l 127.0.0.1 -p 0 --port-file "$portfile" -q \
 	"$out/tail.spx" &
 serve=$!
 trap 'kill "$serve" 2>/dev/null; wait "$serve" 2>/dev/null; rm -f "$portfile"' EXIT INT TERM
@@ -54,7 +54,7 @@ else
 	backend=user
 	say "edge: userspace engine (no /dev/spex: load spex.ko to run the head in the kernel)"
 fi
-"$bin/tools/spexctl" --backend "$backend" infer \
+"$bin/spexctl" --backend "$backend" infer \
 	--server "127.0.0.1:$port" \
 	--labels "$out/test-labels-idx1-ubyte" \
 	"$out/head.spx" "$out/test-images-idx3-ubyte"

@@ -5,7 +5,7 @@
 #   make bench-kernels     spex-bench kernels (about 3 minutes)
 
 BENCH_SRCS	:= $(sort $(wildcard tools/spex-bench/*.c))
-BENCH_BIN	:= $(BUILD)/rel/tools/spex-bench
+BENCH_BIN	:= $(BIN_DIR)/spex-bench
 BLAS_CFLAGS	:= $(shell pkg-config --cflags openblas 2>/dev/null)
 BLAS_LIBS	:= $(or $(shell pkg-config --libs openblas 2>/dev/null),-lopenblas)
 TOOLS_BINS	+= $(BENCH_BIN)

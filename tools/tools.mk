@@ -5,6 +5,8 @@
 TOOLS_BINS	:=
 # tools/common/: helpers on plain libc, no engine or library headers.
 INC.tools/common :=
+# Every program lands in one directory; objects stay beside their sources.
+BIN_DIR		:= $(BUILD)/rel/bin
 
 -include tools/demo/demo.mk
 -include tools/bench.mk

@@ -17,7 +17,7 @@ set -u
 
 B=${1:-build}
 . "$(dirname "$0")/../../scripts/count-results.sh"
-export SPEX_SERVE="$B/rel/tools/spex-serve"
+export SPEX_SERVE="$B/rel/bin/spex-serve"
 pass=0
 fail=0
 

@@ -181,7 +181,7 @@ static const char *serve_path(void)
 {
 	const char *p = getenv("SPEX_SERVE");
 
-	return p ? p : SPEX_SRCDIR "/build/rel/tools/spex-serve";
+	return p ? p : SPEX_SRCDIR "/build/rel/bin/spex-serve";
 }
 
 int lt_serve_start(struct lt_server *sv, const char *tail_path,

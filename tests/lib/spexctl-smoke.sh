@@ -9,8 +9,8 @@
 set -u
 
 B=${1:-build}
-CTL=$B/rel/tools/spexctl
-SERVE=$B/rel/tools/spex-serve
+CTL=$B/rel/bin/spexctl
+SERVE=$B/rel/bin/spex-serve
 dir=$(mktemp -d)
 spid=
 trap '[ -n "$spid" ] && kill "$spid" 2>/dev/null; rm -rf "$dir"' EXIT

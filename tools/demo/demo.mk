@@ -5,7 +5,7 @@
 # spex-demo is the engine-only demo (a random model built with the writer
 # API): make demo-engine.
 
-DEMO_BIN	:= $(BUILD)/rel/tools/spex-demo
+DEMO_BIN	:= $(BIN_DIR)/spex-demo
 TOOLS_BINS	+= $(DEMO_BIN)
 
 $(DEMO_BIN): tools/demo/spex-demo.c $(BUILD)/rel/tests/common/modelgen.o $(CORE_REL_LIB)

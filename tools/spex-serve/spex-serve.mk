@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT OR GPL-2.0
 # tools/spex-serve: the tail server (release core, liburing, pthreads).
 
-SPEX_SERVE_BIN	:= $(BUILD)/rel/tools/spex-serve
+SPEX_SERVE_BIN	:= $(BIN_DIR)/spex-serve
 TOOLS_BINS	+= $(SPEX_SERVE_BIN)
 
 # The engine and the wire format (<spex/wire.h>, shared with libspex).

@@ -3,7 +3,7 @@
 # against its skeleton ($(BUILD)/bpf/spex_trace.skel.h, from bpf/bpf.mk,
 # which the Makefile includes after this file) and libbpf.
 
-SPEX_TRACE_BIN	:= $(BUILD)/rel/tools/spex-trace
+SPEX_TRACE_BIN	:= $(BIN_DIR)/spex-trace
 SPEX_TRACE_SRCS	:= tools/spex-trace/spex-trace.c tools/spex-trace/powercap.c
 # <linux/spex.h> must be the uapi header, not include/linux/spex.h.
 TOOLS_BINS	+= $(SPEX_TRACE_BIN)

@@ -12,8 +12,7 @@ TRAIN_LIB_SRCS	:= tools/spex-train/net_build.c tools/spex-train/net_forward.c \
 		   tools/spex-train/train.c \
 		   tools/spex-train/quant.c tools/spex-train/config.c \
 		   tools/common/idx.c
-# (not $(BUILD)/rel/tools/spex-train: that directory holds the objects)
-TRAIN_BIN	:= $(BUILD)/rel/bin/spex-train
+TRAIN_BIN	:= $(BIN_DIR)/spex-train
 TRAIN_OBJS	:= $(TRAIN_LIB_SRCS:%.c=$(BUILD)/rel/%.o) \
 		   $(BUILD)/rel/tools/spex-train/spex-train.o
 TOOLS_BINS	+= $(TRAIN_BIN)

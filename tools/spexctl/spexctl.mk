@@ -2,7 +2,7 @@
 # tools/spexctl: the CLI, linked to the static libspex (no rpath needed
 # once installed) and the shared IDX reader (tools/common/idx.c).
 
-SPEXCTL_BIN	:= $(BUILD)/rel/tools/spexctl
+SPEXCTL_BIN	:= $(BIN_DIR)/spexctl
 TOOLS_BINS	+= $(SPEXCTL_BIN)
 SPEXCTL_INC	:= -Iinclude/uapi -Ilib/include -Icore/include -Itools/common
 
