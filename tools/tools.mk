@@ -8,6 +8,13 @@ INC.tools/common :=
 # Every program lands in one directory; objects stay beside their sources.
 BIN_DIR		:= $(BUILD)/rel/bin
 
+# tools/common/: the helpers every tool shares (errors, files, clock,
+# number parsing, IDX), as one archive the tools link.
+TOOLS_COMMON_SRCS := $(sort $(wildcard tools/common/*.c))
+TOOLS_COMMON_LIB  := $(BUILD)/rel/tools/common/libtoolscommon.a
+$(TOOLS_COMMON_LIB): $(TOOLS_COMMON_SRCS:%.c=$(BUILD)/rel/%.o)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
 -include tools/demo/demo.mk
 -include tools/bench.mk
 -include tools/spex-train/train.mk

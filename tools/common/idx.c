@@ -3,24 +3,13 @@
  * IDX dataset reader; see idx.h.
  */
 #include "idx.h"
+#include "fail.h"
+#include "file.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int fail(char *err, size_t errlen, int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return status;
-}
 
 static uint32_t be32(const uint8_t *p)
 {
@@ -115,46 +104,30 @@ int idx_parse_labels(const void *buf, size_t len, const char *name,
 	return IDX_OK;
 }
 
+/* Files larger than any IDX file accepted are refused unread. */
+#define IDX_MAX_FILE	((size_t)IDX_MAX_ITEMS * 128 - 1)
+
 static int slurp(const char *path, uint8_t **buf, size_t *len, char *err,
 		 size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
-	size_t cap = 1 << 16, n = 0, r;
-	uint8_t *b = NULL, *nb;
+	void *b;
+	int ret = read_file(path, IDX_MAX_FILE, &b, len);
 
-	if (!f)
-		return fail(err, errlen, IDX_E_IO, "%s: %s", path,
-			    strerror(errno));
-	for (;;) {
-		nb = realloc(b, cap);
-		if (!nb) {
-			fclose(f);
-			free(b);
-			return fail(err, errlen, IDX_E_NOMEM,
-				    "%s: out of memory", path);
-		}
-		b = nb;
-		r = fread(b + n, 1, cap - n, f);
-		n += r;
-		if (n < cap)
-			break;
-		if (cap > ((size_t)IDX_MAX_ITEMS * 64)) {
-			fclose(f);
-			free(b);
-			return fail(err, errlen, IDX_E_SHAPE,
-				    "%s: larger than any IDX file accepted", path);
-		}
-		cap *= 2;
-	}
-	if (ferror(f)) {
-		fclose(f);
-		free(b);
+	switch (ret) {
+	case 0:
+		*buf = b;
+		return IDX_OK;
+	case -ENOMEM:
+		return fail(err, errlen, IDX_E_NOMEM, "%s: out of memory", path);
+	case -EFBIG:
+		return fail(err, errlen, IDX_E_SHAPE,
+			    "%s: larger than any IDX file accepted", path);
+	case -EIO:
 		return fail(err, errlen, IDX_E_IO, "%s: read error", path);
+	default:
+		return fail(err, errlen, IDX_E_IO, "%s: %s", path,
+			    strerror(-ret));
 	}
-	fclose(f);
-	*buf = b;
-	*len = n;
-	return IDX_OK;
 }
 
 int idx_load(const char *images_path, const char *labels_path,

@@ -5,6 +5,8 @@
 
 #include <stdint.h>
 
+#include "../common/clock.h"
+
 struct bench_opts {
 	int json;		/* one JSON object per line */
 	int quick;		/* a small subset, < 20 s */
@@ -13,7 +15,6 @@ struct bench_opts {
 /* ns per call of fn(ctx): calls repeat until a sample lasts sample_ns;
  * the median of 5 samples, after one warm-up call. */
 double bench_ns(void (*fn)(void *ctx), void *ctx, double sample_ns);
-double bench_now_ns(void);
 
 /* The same for n contenders at once, their samples taken round robin so
  * that each ratio compares measurements made close together in time. */

@@ -559,7 +559,7 @@ int bench_kernels(const struct bench_opts *o)
 	u32 n_dens = o->quick ? 3 : 5;
 	double sample = o->quick ? 2e6 : 10e6;
 	const struct spex_kernels *k = spex_kernels_best();
-	double t_start = bench_now_ns();
+	double t_start = now_ns();
 	u32 si, di, p, b, dt;
 
 	openblas_set_num_threads(1);
@@ -693,6 +693,6 @@ int bench_kernels(const struct bench_opts *o)
 	}
 	goals(o);
 	if (!o->json)
-		printf("# total %.1f s\n", (bench_now_ns() - t_start) / 1e9);
+		printf("# total %.1f s\n", (now_ns() - t_start) / 1e9);
 	return 0;
 }

@@ -7,16 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "bench.h"
-
-double bench_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -34,10 +25,10 @@ double bench_ns(void (*fn)(void *ctx), void *ctx, double sample_ns)
 	fn(ctx);
 	/* calibrate: enough calls for one sample to last sample_ns */
 	for (;;) {
-		t0 = bench_now_ns();
+		t0 = now_ns();
 		for (i = 0; i < iters; i++)
 			fn(ctx);
-		dt = bench_now_ns() - t0;
+		dt = now_ns() - t0;
 		if (dt >= sample_ns)
 			break;
 		if (dt < sample_ns / 16)
@@ -47,10 +38,10 @@ double bench_ns(void (*fn)(void *ctx), void *ctx, double sample_ns)
 	}
 	s[0] = dt / (double)iters;
 	for (k = 1; k < 5; k++) {
-		t0 = bench_now_ns();
+		t0 = now_ns();
 		for (i = 0; i < iters; i++)
 			fn(ctx);
-		s[k] = (bench_now_ns() - t0) / (double)iters;
+		s[k] = (now_ns() - t0) / (double)iters;
 	}
 	qsort(s, 5, sizeof(s[0]), cmp_double);
 	return s[2];
@@ -63,10 +54,10 @@ static uint64_t calibrate(void (*fn)(void *ctx), void *ctx, double sample_ns)
 
 	fn(ctx);
 	for (;;) {
-		t0 = bench_now_ns();
+		t0 = now_ns();
 		for (i = 0; i < iters; i++)
 			fn(ctx);
-		dt = bench_now_ns() - t0;
+		dt = now_ns() - t0;
 		if (dt >= sample_ns)
 			return iters;
 		if (dt < sample_ns / 16)
@@ -88,10 +79,10 @@ void bench_ns_multi(void (*const fn[])(void *ctx), void *const ctx[], int n,
 	/* round robin: sample k of every contender back to back */
 	for (k = 0; k < 5; k++)
 		for (j = 0; j < n; j++) {
-			t0 = bench_now_ns();
+			t0 = now_ns();
 			for (i = 0; i < iters[j]; i++)
 				fn[j](ctx[j]);
-			s[j][k] = (bench_now_ns() - t0) / (double)iters[j];
+			s[j][k] = (now_ns() - t0) / (double)iters[j];
 		}
 	for (j = 0; j < n; j++) {
 		qsort(s[j], 5, sizeof(s[j][0]), cmp_double);

@@ -28,11 +28,13 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <spex/engine.h>
 #include <spex/wire.h>
+#include "../common/clock.h"
+#include "../common/file.h"
+#include "../common/parse.h"
 
 #define DEFAULT_WORKERS		2
 #define DEFAULT_MAX_CONNS	256
@@ -246,7 +248,7 @@ static void got_frame(struct worker *w, struct conn *c)
 	uint64_t id = le64toh(q->request_id);
 	const uint8_t *payload = c->buf + SPEX_WIRE_HDR_LEN;
 	struct spex_result res;
-	struct timespec t0, t1;
+	uint64_t t0, t1;
 	int st;
 
 	if (le32toh(q->crc32) != spex_wire_req_crc(q, payload, len)) {
@@ -260,10 +262,10 @@ static void got_frame(struct worker *w, struct conn *c)
 		finish_reply(w, c);
 		return;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = now_ns();
 	st = spex_run(w->srv->tail, NULL, NULL, w->scratch, payload, len,
 		      w->logits, mi->output_bytes, &res);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+	t1 = now_ns();
 	if (st != SPEX_OK) {
 		reply(w, c, SPEX_WS_ENGINE, id, false);
 		c->resp.engine_status = htole32((uint32_t)st);
@@ -277,8 +279,7 @@ static void got_frame(struct worker *w, struct conn *c)
 	c->resp.engine_status = htole32((uint32_t)st);
 	c->resp.layers_run = htole32(res.layers_run);
 	c->resp.macs = htole64(res.macs);
-	c->resp.ns = htole64((uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000ull +
-			     (uint64_t)(t1.tv_nsec - t0.tv_nsec));
+	c->resp.ns = htole64(t1 - t0);
 	atomic_fetch_add(&w->srv->frames, 1);
 	finish_reply(w, c);
 }
@@ -533,33 +534,16 @@ static void worker_fini(struct worker *w)
 static int load_tail(struct server *s)
 {
 	struct spex_diag diag = { 0 };
-	FILE *f = fopen(s->cfg.model_path, "rb");
-	size_t len = 0, cap = 1 << 16;
-	char *blob = NULL;
+	size_t len;
+	void *blob;
 	int st;
 
-	if (!f) {
+	st = read_file(s->cfg.model_path, 0, &blob, &len);
+	if (st) {
 		fprintf(stderr, "spex-serve: %s: %s\n", s->cfg.model_path,
-			strerror(errno));
+			strerror(-st));
 		return -1;
 	}
-	for (;;) {
-		char *nb = realloc(blob, cap);
-		size_t n;
-
-		if (!nb) {
-			free(blob);
-			fclose(f);
-			return -1;
-		}
-		blob = nb;
-		n = fread(blob + len, 1, cap - len, f);
-		len += n;
-		if (len < cap)
-			break;
-		cap *= 2;
-	}
-	fclose(f);
 	st = spex_model_load(blob, len, NULL, &s->tail, &diag);
 	free(blob);
 	if (st != SPEX_OK) {
@@ -622,20 +606,6 @@ static void usage(FILE *f)
 		SPEX_WIRE_PORT);
 }
 
-static bool parse_uint(const char *s, unsigned int min, unsigned int max,
-		       unsigned int *out)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		return false;
-	*out = (unsigned int)v;
-	return true;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -666,10 +636,10 @@ int main(int argc, char **argv)
 
 		switch (opt) {
 		case 'l': s.cfg.listen = optarg; break;
-		case 'p': ok = parse_uint(optarg, 0, 65535, &s.cfg.port); break;
-		case 'w': ok = parse_uint(optarg, 1, 256, &s.cfg.workers); break;
-		case 'c': ok = parse_uint(optarg, 1, 65536, &s.cfg.max_conns); break;
-		case 't': ok = parse_uint(optarg, 1, 3600000, &s.cfg.idle_ms); break;
+		case 'p': ok = !parse_u32(optarg, 10, 0, 65535, &s.cfg.port); break;
+		case 'w': ok = !parse_u32(optarg, 10, 1, 256, &s.cfg.workers); break;
+		case 'c': ok = !parse_u32(optarg, 10, 1, 65536, &s.cfg.max_conns); break;
+		case 't': ok = !parse_u32(optarg, 10, 1, 3600000, &s.cfg.idle_ms); break;
 		case 'P': s.cfg.port_file = optarg; break;
 		case 'q': s.cfg.quiet = true; break;
 		case 'h': usage(stdout); return 0;

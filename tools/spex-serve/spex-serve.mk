@@ -7,7 +7,7 @@ TOOLS_BINS	+= $(SPEX_SERVE_BIN)
 # The engine and the wire format (<spex/wire.h>, shared with libspex).
 SERVE_INC	:= -Iinclude/uapi -Icore/include -Ilib/include
 
-$(SPEX_SERVE_BIN): tools/spex-serve/spex-serve.c lib/include/spex/wire.h $(CORE_REL_LIB)
+$(SPEX_SERVE_BIN): tools/spex-serve/spex-serve.c lib/include/spex/wire.h $(TOOLS_COMMON_LIB) $(CORE_REL_LIB)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(SERVE_INC) $(CFLAGS) $(DEPFLAGS) $< $(CORE_REL_LIB) \
+	$(Q)$(CC) $(CPPFLAGS) $(SERVE_INC) $(CFLAGS) $(DEPFLAGS) $< $(TOOLS_COMMON_LIB) $(CORE_REL_LIB) \
 		-o $@ $(URING_LIBS) -lpthread -lm

@@ -26,6 +26,7 @@
 #include "spex_trace.h"
 #include "spex_trace.skel.h"
 #include "powercap.h"
+#include "../common/clock.h"
 
 enum cmd { CMD_HIST, CMD_TOP, CMD_ENERGY, CMD_RECORD, CMD_CLEAN };
 
@@ -79,7 +80,7 @@ static struct powercap pc;
 static __u64 pkg_uj_total, busy_ns_total, busy_ns_last;
 static volatile sig_atomic_t exiting;
 static const char *attach_mode = "tp_btf";
-static struct timespec t_start;
+static uint64_t t_start_ns;
 
 static const char *const argp_doc =
 "Usage: spex-trace [OPTIONS] hist|top|energy|record|clean\n"
@@ -264,13 +265,10 @@ static bool have_module_btf(void)
 	return found;
 }
 
-static double now_s(void)
+/* Seconds since the programs were loaded. */
+static double since_start_s(void)
 {
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)(t.tv_sec - t_start.tv_sec) +
-	       (t.tv_nsec - t_start.tv_nsec) / 1e9;
+	return (now_ns() - t_start_ns) / 1e9;
 }
 
 static struct model_state *model_get(__u32 id)
@@ -540,7 +538,7 @@ static void print_json(struct spex_trace *skel)
 	bool first = true;
 
 	printf("{\"time_s\":%.3f,\"attach\":\"%s\",\"layers_traced\":%s,",
-	       now_s(), attach_mode, env.layers ? "true" : "false");
+	       since_start_s(), attach_mode, env.layers ? "true" : "false");
 	printf("\"coefficients\":{\"e_mac_fj\":%llu,\"e_mem_fj\":%llu,"
 	       "\"e_tx_fj\":%llu,\"p_active_uw\":%llu},",
 	       (unsigned long long)env.e_mac_fj,
@@ -710,7 +708,7 @@ static void print_energy(struct spex_trace *skel)
 static void print_record(struct spex_trace *skel, bool header)
 {
 	struct spex_trace_stats st;
-	double t = now_s();
+	double t = since_start_s();
 	int i, e;
 
 	if (header) {
@@ -828,7 +826,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "spex-trace: load: %s\n", strerror(-err));
 		goto out;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t_start);
+	t_start_ns = now_ns();
 	refresh_models();
 	powercap_open(&pc, env.powercap_root);
 	busy_ns_last = cpu_busy_ns(env.proc_stat);
@@ -853,7 +851,7 @@ int main(int argc, char **argv)
 	fprintf(stderr, "Tracing spex jobs (%s, maps in %s)... Hit Ctrl-C "
 		"to end.\n", attach_mode, env.pin_dir);
 
-	t_prev = now_s();
+	t_prev = since_start_s();
 	while (!exiting) {
 		if (!env.interval) {
 			sleep_s(0.2);
@@ -862,15 +860,15 @@ int main(int argc, char **argv)
 		sleep_s(env.interval);
 		if (exiting)
 			break;
-		report(skel, now_s() - t_prev, header);
+		report(skel, since_start_s() - t_prev, header);
 		header = false;
-		t_prev = now_s();
+		t_prev = since_start_s();
 		if (env.count && ++n >= env.count)
 			break;
 	}
 	/* The final totals, unless the last interval just printed them. */
 	if (exiting || !env.interval)
-		report(skel, now_s() - t_prev, header);
+		report(skel, since_start_s() - t_prev, header);
 	err = 0;
 
 out_unpin:

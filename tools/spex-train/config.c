@@ -4,19 +4,10 @@
  * Documentation/training.rst describes the language.
  */
 #include "train.h"
+#include "../common/fail.h"
+#include "../common/parse.h"
 
 #include <ctype.h>
-#include <stdarg.h>
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 void st_spec_default(struct st_spec *s)
 {
@@ -36,21 +27,6 @@ void st_spec_default(struct st_spec *s)
 	s->l2 = 0;
 	s->lr_decay = 0.85;
 	s->calib = 1000;
-}
-
-static int parse_u32(const char *v, u32 lo, u32 hi, u32 *out)
-{
-	char *end;
-	unsigned long long x;
-
-	if (!*v || *v == '-')
-		return -1;
-	errno = 0;
-	x = strtoull(v, &end, 0);
-	if (errno || *end || x < lo || x > hi)
-		return -1;
-	*out = (u32)x;
-	return 0;
 }
 
 static int parse_dbl(const char *v, double lo, double hi, double *out)
@@ -91,7 +67,7 @@ static int tokenize(char *line, char **tok)
 }
 
 #define BAD(key, val, want)						\
-	fail(err, errlen, "%s: bad value '%s' for %s (want %s)", tok[0], \
+	fail(err, errlen, -1, "%s: bad value '%s' for %s (want %s)", tok[0], \
 	     val, key, want)
 
 /* key=value options of an fc or conv statement. */
@@ -104,15 +80,15 @@ static int layer_opts(struct st_layer_spec *l, char **tok, int n, char *err,
 		char *k = tok[i], *v = strchr(k, '=');
 
 		if (!v)
-			return fail(err, errlen, "%s: '%s' is not key=value",
+			return fail(err, errlen, -1, "%s: '%s' is not key=value",
 				    tok[0], k);
 		*v++ = 0;
 		if (!strcmp(k, "din")) {
-			if (parse_u32(v, 1, SPX_MAX_DIM, &l->d_in))
+			if (parse_u32(v, 0, 1, SPX_MAX_DIM, &l->d_in))
 				return BAD(k, v, "1..65536");
 			conn++;
 		} else if (!strcmp(k, "dout")) {
-			if (parse_u32(v, 1, SPX_MAX_DIM, &l->d_out))
+			if (parse_u32(v, 0, 1, SPX_MAX_DIM, &l->d_out))
 				return BAD(k, v, "1..65536");
 			conn++;
 		} else if (!strcmp(k, "density")) {
@@ -123,7 +99,7 @@ static int layer_opts(struct st_layer_spec *l, char **tok, int n, char *err,
 			if (spex_name_value(SPEX_NAMES_PATTERN, v, &l->pattern))
 				return BAD(k, v, "dense, random, cf1, cf2 or cf3");
 		} else if (!strcmp(k, "z")) {
-			if (parse_u32(v, 1, SPX_MAX_DIM, &l->z))
+			if (parse_u32(v, 0, 1, SPX_MAX_DIM, &l->z))
 				return BAD(k, v, "1..65536");
 		} else if (!strcmp(k, "starts")) {
 			/* explicit starts need an array: not in a config */
@@ -131,44 +107,44 @@ static int layer_opts(struct st_layer_spec *l, char **tok, int n, char *err,
 			    l->starts == SPX_STARTS_EXPLICIT)
 				return BAD(k, v, "zero or seed");
 		} else if (!strcmp(k, "dither")) {
-			if (parse_u32(v, 0, 1, &l->dither))
+			if (parse_u32(v, 0, 0, 1, &l->dither))
 				return BAD(k, v, "0 or 1");
 		} else if (!strcmp(k, "seed")) {
-			if (parse_u32(v, 1, UINT32_MAX, &l->seed))
+			if (parse_u32(v, 0, 1, UINT32_MAX, &l->seed))
 				return BAD(k, v, "1..4294967295");
 		} else if (l->kind == ST_CONV && !strcmp(k, "k")) {
-			if (parse_u32(v, 1, SPX_MAX_KERNEL, &l->k))
+			if (parse_u32(v, 0, 1, SPX_MAX_KERNEL, &l->k))
 				return BAD(k, v, "1..15");
 		} else if (l->kind == ST_CONV && !strcmp(k, "pad")) {
-			if (parse_u32(v, 0, SPX_MAX_KERNEL - 1, &l->pad))
+			if (parse_u32(v, 0, 0, SPX_MAX_KERNEL - 1, &l->pad))
 				return BAD(k, v, "0..14");
 		} else if (l->kind == ST_CONV && !strcmp(k, "mask")) {
 			if (spex_name_value(SPEX_NAMES_MASK, v, &l->mask_type))
 				return BAD(k, v, "full or periodic");
 		} else if (l->kind == ST_CONV && !strcmp(k, "period")) {
-			if (parse_u32(v, 1, 255, &l->mask_period))
+			if (parse_u32(v, 0, 1, 255, &l->mask_period))
 				return BAD(k, v, "1..255");
 		} else {
-			return fail(err, errlen, "%s: unknown option '%s'",
+			return fail(err, errlen, -1, "%s: unknown option '%s'",
 				    tok[0], k);
 		}
 	}
 	if (conn > 1)
-		return fail(err, errlen,
+		return fail(err, errlen, -1,
 			    "%s: give at most one of din, dout, density", tok[0]);
 	if (l->pattern == SPX_PAT_DENSE && (l->d_in || l->d_out ||
 					    l->density > 0) &&
 	    !(l->density == 1))
 		l->pattern = SPX_PAT_RANDOM;	/* sparse without a pattern */
 	if (l->pattern >= SPX_PAT_CF1 && !l->z)
-		return fail(err, errlen, "%s: clash-free patterns need z=N",
+		return fail(err, errlen, -1, "%s: clash-free patterns need z=N",
 			    tok[0]);
 	if (l->pattern < SPX_PAT_CF1 && (l->z || l->starts || l->dither))
-		return fail(err, errlen,
+		return fail(err, errlen, -1,
 			    "%s: z, starts and dither are for cf1/cf2/cf3",
 			    tok[0]);
 	if (l->kind == ST_CONV && !l->k)
-		return fail(err, errlen, "conv: the kernel size k=N is required");
+		return fail(err, errlen, -1, "conv: the kernel size k=N is required");
 	if (l->mask_type == SPX_MASK_PERIODIC && !l->mask_period)
 		l->mask_period = 8;
 	return 0;
@@ -181,41 +157,41 @@ int st_spec_statement(struct st_spec *s, const char *stmt, char *err,
 	int n, i;
 
 	if (strlen(stmt) >= sizeof(line))
-		return fail(err, errlen, "statement too long");
+		return fail(err, errlen, -1, "statement too long");
 	strcpy(line, stmt);
 	n = tokenize(line, tok);
 	if (n < 0)
-		return fail(err, errlen, "too many words");
+		return fail(err, errlen, -1, "too many words");
 	if (n == 0)
 		return 0;
 	if (!strcmp(tok[0], "name")) {
 		if (n != 2 || strlen(tok[1]) >= SPX_NAME_LEN)
-			return fail(err, errlen, "name: one word of at most %d "
+			return fail(err, errlen, -1, "name: one word of at most %d "
 				    "characters", SPX_NAME_LEN - 1);
 		snprintf(s->name, sizeof(s->name), "%s", tok[1]);
 	} else if (!strcmp(tok[0], "input")) {
-		if (n != 4 || parse_u32(tok[1], 1, 4096, &s->in_c) ||
-		    parse_u32(tok[2], 1, 4096, &s->in_h) ||
-		    parse_u32(tok[3], 1, 4096, &s->in_w))
-			return fail(err, errlen, "input: want 'input C H W', "
+		if (n != 4 || parse_u32(tok[1], 0, 1, 4096, &s->in_c) ||
+		    parse_u32(tok[2], 0, 1, 4096, &s->in_h) ||
+		    parse_u32(tok[3], 0, 1, 4096, &s->in_w))
+			return fail(err, errlen, -1, "input: want 'input C H W', "
 				    "each 1..4096");
 	} else if (!strcmp(tok[0], "pad")) {
-		if (n != 2 || parse_u32(tok[1], 1, SPX_MAX_DIM, &s->pad_to))
-			return fail(err, errlen, "pad: want 'pad N' (the "
+		if (n != 2 || parse_u32(tok[1], 0, 1, SPX_MAX_DIM, &s->pad_to))
+			return fail(err, errlen, -1, "pad: want 'pad N' (the "
 				    "flattened input is zero-padded to N)");
 	} else if (!strcmp(tok[0], "classes")) {
-		if (n != 2 || parse_u32(tok[1], 2, 256, &s->n_classes))
-			return fail(err, errlen, "classes: want 2..256");
+		if (n != 2 || parse_u32(tok[1], 0, 2, 256, &s->n_classes))
+			return fail(err, errlen, -1, "classes: want 2..256");
 	} else if (!strcmp(tok[0], "fc") || !strcmp(tok[0], "conv")) {
 		struct st_layer_spec *l;
 
 		if (s->n_layers >= ST_MAX_LAYERS - 2 * ST_MAX_EXITS)
-			return fail(err, errlen, "too many layers");
+			return fail(err, errlen, -1, "too many layers");
 		l = &s->layers[s->n_layers];
 		memset(l, 0, sizeof(*l));
 		l->kind = tok[0][0] == 'f' ? ST_FC : ST_CONV;
-		if (n < 2 || parse_u32(tok[1], 1, SPX_MAX_DIM, &l->out))
-			return fail(err, errlen, "%s: want '%s OUT [key=value...]'",
+		if (n < 2 || parse_u32(tok[1], 0, 1, SPX_MAX_DIM, &l->out))
+			return fail(err, errlen, -1, "%s: want '%s OUT [key=value...]'",
 				    tok[0], tok[0]);
 		if (layer_opts(l, tok, n, err, errlen))
 			return -1;
@@ -224,25 +200,25 @@ int st_spec_statement(struct st_spec *s, const char *stmt, char *err,
 		struct st_layer_spec *l = &s->layers[s->n_layers];
 
 		if (s->n_layers >= ST_MAX_LAYERS - 2 * ST_MAX_EXITS)
-			return fail(err, errlen, "too many layers");
+			return fail(err, errlen, -1, "too many layers");
 		memset(l, 0, sizeof(*l));
 		l->kind = ST_MAXPOOL;
 		l->pool = 2;
-		if (n > 2 || (n == 2 && parse_u32(tok[1], 2, 15, &l->pool)))
-			return fail(err, errlen, "maxpool: want 'maxpool [2..15]'");
+		if (n > 2 || (n == 2 && parse_u32(tok[1], 0, 2, 15, &l->pool)))
+			return fail(err, errlen, -1, "maxpool: want 'maxpool [2..15]'");
 		s->n_layers++;
 	} else if (!strcmp(tok[0], "split")) {
 		if (n != 1 || !s->n_layers)
-			return fail(err, errlen, "split: goes after the last "
+			return fail(err, errlen, -1, "split: goes after the last "
 				    "head layer, on its own");
 		s->split = s->n_layers;
 	} else if (!strcmp(tok[0], "exit")) {
 		struct st_exit_spec *x = &s->exits[s->n_exits];
 
 		if (s->n_exits >= ST_MAX_EXITS)
-			return fail(err, errlen, "at most %d exits", ST_MAX_EXITS);
+			return fail(err, errlen, -1, "at most %d exits", ST_MAX_EXITS);
 		if (!s->n_layers)
-			return fail(err, errlen, "exit: comes after its layer");
+			return fail(err, errlen, -1, "exit: comes after its layer");
 		memset(x, 0, sizeof(*x));
 		x->after = s->n_layers - 1;
 		x->weight = 1.0;
@@ -251,13 +227,13 @@ int st_spec_statement(struct st_spec *s, const char *stmt, char *err,
 			char *k = tok[i], *v = strchr(k, '=');
 
 			if (!v)
-				return fail(err, errlen, "exit: '%s' is not key=value", k);
+				return fail(err, errlen, -1, "exit: '%s' is not key=value", k);
 			*v++ = 0;
 			if (!strcmp(k, "after")) {
-				if (parse_u32(v, 0, ST_MAX_LAYERS - 1, &x->after))
+				if (parse_u32(v, 0, 0, ST_MAX_LAYERS - 1, &x->after))
 					return BAD(k, v, "a layer index");
 			} else if (!strcmp(k, "hidden")) {
-				if (parse_u32(v, 0, SPX_MAX_DIM, &x->hidden))
+				if (parse_u32(v, 0, 0, SPX_MAX_DIM, &x->hidden))
 					return BAD(k, v, "0..65536");
 			} else if (!strcmp(k, "hidden_density")) {
 				if (parse_dbl(v, 1e-6, 1, &x->hidden_density))
@@ -269,7 +245,7 @@ int st_spec_statement(struct st_spec *s, const char *stmt, char *err,
 				if (parse_dbl(v, 0, 1, &x->threshold))
 					return BAD(k, v, "0..1");
 			} else {
-				return fail(err, errlen, "exit: unknown option '%s'", k);
+				return fail(err, errlen, -1, "exit: unknown option '%s'", k);
 			}
 		}
 		s->n_exits++;
@@ -278,16 +254,16 @@ int st_spec_statement(struct st_spec *s, const char *stmt, char *err,
 			char *k = tok[i], *v = strchr(k, '=');
 
 			if (!v)
-				return fail(err, errlen, "train: '%s' is not key=value", k);
+				return fail(err, errlen, -1, "train: '%s' is not key=value", k);
 			*v++ = 0;
 			if (!strcmp(k, "epochs")) {
-				if (parse_u32(v, 1, 10000, &s->epochs))
+				if (parse_u32(v, 0, 1, 10000, &s->epochs))
 					return BAD(k, v, "1..10000");
 			} else if (!strcmp(k, "batch")) {
-				if (parse_u32(v, 1, ST_MAX_BATCH, &s->batch))
+				if (parse_u32(v, 0, 1, ST_MAX_BATCH, &s->batch))
 					return BAD(k, v, "1..256");
 			} else if (!strcmp(k, "seed")) {
-				if (parse_u32(v, 0, UINT32_MAX, &s->seed))
+				if (parse_u32(v, 0, 0, UINT32_MAX, &s->seed))
 					return BAD(k, v, "0..4294967295");
 			} else if (!strcmp(k, "opt")) {
 				if (!strcmp(v, "adam"))
@@ -312,17 +288,17 @@ int st_spec_statement(struct st_spec *s, const char *stmt, char *err,
 				if (parse_dbl(v, 0, 100, &s->final_weight))
 					return BAD(k, v, "0..100");
 			} else if (!strcmp(k, "calib")) {
-				if (parse_u32(v, 1, 1u << 24, &s->calib))
+				if (parse_u32(v, 0, 1, 1u << 24, &s->calib))
 					return BAD(k, v, "1..16777216");
 			} else if (!strcmp(k, "masked_dense")) {
-				if (parse_u32(v, 0, 1, &s->masked_dense))
+				if (parse_u32(v, 0, 0, 1, &s->masked_dense))
 					return BAD(k, v, "0 or 1");
 			} else {
-				return fail(err, errlen, "train: unknown option '%s'", k);
+				return fail(err, errlen, -1, "train: unknown option '%s'", k);
 			}
 		}
 	} else {
-		return fail(err, errlen, "unknown statement '%s' (name, input, "
+		return fail(err, errlen, -1, "unknown statement '%s' (name, input, "
 			    "pad, classes, fc, conv, maxpool, split, exit, "
 			    "train)", tok[0]);
 	}
@@ -342,12 +318,12 @@ int st_spec_parse(struct st_spec *s, const char *text, const char *fname,
 
 		lineno++;
 		if (len >= sizeof(line))
-			return fail(err, errlen, "%s:%u: line too long", fname,
+			return fail(err, errlen, -1, "%s:%u: line too long", fname,
 				    lineno);
 		memcpy(line, p, len);
 		line[len] = 0;
 		if (st_spec_statement(s, line, msg, sizeof(msg)))
-			return fail(err, errlen, "%s:%u: %s", fname, lineno, msg);
+			return fail(err, errlen, -1, "%s:%u: %s", fname, lineno, msg);
 		p += len + (nl ? 1 : 0);
 	}
 	return 0;

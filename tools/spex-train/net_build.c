@@ -10,20 +10,10 @@
  * masked-dense benchmark mode, which exists to show what that costs).
  */
 #include "train.h"
+#include "../common/fail.h"
 #include <spex/engine.h>
 
 #include <math.h>
-#include <stdarg.h>
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* The in-degree a layer spec asks for on fan-in p and n outputs. */
 static int pick_d_in(const struct st_layer_spec *ls, u32 p, u32 n, u32 *d_in,
@@ -33,7 +23,7 @@ static int pick_d_in(const struct st_layer_spec *ls, u32 p, u32 n, u32 *d_in,
 		*d_in = ls->d_in;
 	} else if (ls->d_out) {
 		if ((u64)p * ls->d_out % n)
-			return fail(err, errlen,
+			return fail(err, errlen, -1,
 				    "%s: out-degree %u gives in-degree %u*%u/%u, "
 				    "not a whole number", what, ls->d_out, p,
 				    ls->d_out, n);
@@ -53,10 +43,10 @@ static int pick_d_in(const struct st_layer_spec *ls, u32 p, u32 n, u32 *d_in,
 		*d_in = p;
 	}
 	if (!*d_in || *d_in > p)
-		return fail(err, errlen, "%s: in-degree %u is not in 1..%u",
+		return fail(err, errlen, -1, "%s: in-degree %u is not in 1..%u",
 			    what, *d_in, p);
 	if ((u64)n * *d_in % p)
-		return fail(err, errlen,
+		return fail(err, errlen, -1,
 			    "%s: in-degree %u breaks the degree identity: "
 			    "%u inputs x out-degree = %u outputs x %u needs "
 			    "%u to divide %llu", what, *d_in, p, n, *d_in, p,
@@ -88,18 +78,18 @@ static int make_edges(struct st_layer *l, const char *what, char *err,
 
 	st = spex_pattern_check(&pd, l->p, n, l->d_in);
 	if (st)
-		return fail(err, errlen, "%s: pattern rejected: %s (%s)", what,
+		return fail(err, errlen, -1, "%s: pattern rejected: %s (%s)", what,
 			    spex_status_str(st), spex_status_name(st));
 	l->left = zalloc((size_t)n * l->d_in * 4);
 	work = zalloc(spex_pattern_work_size(&pd, l->p, n, l->d_in));
 	if (!l->left || !work) {
 		free(work);
-		return fail(err, errlen, "%s: out of memory", what);
+		return fail(err, errlen, -1, "%s: out of memory", what);
 	}
 	st = spex_pattern_fill(&pd, l->p, n, l->d_in, l->left, work);
 	free(work);
 	if (st)
-		return fail(err, errlen, "%s: pattern rejected: %s (%s)", what,
+		return fail(err, errlen, -1, "%s: pattern rejected: %s (%s)", what,
 			    spex_status_str(st), spex_status_name(st));
 	return 0;
 }
@@ -186,7 +176,7 @@ static int build_layer(struct st_net *net, struct st_layer *l,
 	switch (ls->kind) {
 	case ST_FC:
 		if (!ls->out || ls->out > SPX_MAX_DIM)
-			return fail(err, errlen, "%s: %u outputs (1..%u)", what,
+			return fail(err, errlen, -1, "%s: %u outputs (1..%u)", what,
 				    ls->out, SPX_MAX_DIM);
 		l->out_c = ls->out;
 		l->out_h = l->out_w = 1;
@@ -201,9 +191,9 @@ static int build_layer(struct st_net *net, struct st_layer *l,
 		i = l->d_in;	/* the fan-in the initialization sees */
 		if (net->spec.masked_dense && l->d_in < l->p &&
 		    to_masked_dense(l))
-			return fail(err, errlen, "%s: out of memory", what);
+			return fail(err, errlen, -1, "%s: out of memory", what);
 		if (alloc_params(l, rng, i))
-			return fail(err, errlen, "%s: out of memory", what);
+			return fail(err, errlen, -1, "%s: out of memory", what);
 		if (l->mask)
 			for (i = 0; i < l->n_w; i++)
 				l->w[i] *= l->mask[i];
@@ -213,18 +203,18 @@ static int build_layer(struct st_net *net, struct st_layer *l,
 		int st;
 
 		if (!ls->out || ls->out > 4096)
-			return fail(err, errlen, "%s: %u channels (1..4096)",
+			return fail(err, errlen, -1, "%s: %u channels (1..4096)",
 				    what, ls->out);
 		if (!ls->k || ls->k > SPX_MAX_KERNEL || ls->pad >= ls->k ||
 		    h + 2 * ls->pad < ls->k || w + 2 * ls->pad < ls->k)
-			return fail(err, errlen,
+			return fail(err, errlen, -1,
 				    "%s: kernel %u, pad %u do not fit a %ux%u "
 				    "input (kernel 1..%u, pad < kernel)", what,
 				    ls->k, ls->pad, h, w, SPX_MAX_KERNEL);
 		st = spex_mask_check(ls->mask_type, ls->mask_period, ls->k,
 				     ls->k);
 		if (st)
-			return fail(err, errlen, "%s: kernel mask rejected: %s",
+			return fail(err, errlen, -1, "%s: kernel mask rejected: %s",
 				    what, spex_status_str(st));
 		l->out_c = ls->out;
 		l->k = ls->k;
@@ -242,7 +232,7 @@ static int build_layer(struct st_net *net, struct st_layer *l,
 		l->tap_start = zalloc(((size_t)l->out_c * l->d_in + 1) * 4);
 		l->taps = zalloc((size_t)l->out_c * l->d_in * l->k * l->k);
 		if (!l->tap_start || !l->taps)
-			return fail(err, errlen, "%s: out of memory", what);
+			return fail(err, errlen, -1, "%s: out of memory", what);
 		l->n_w = 0;
 		for (o = 0; o < l->out_c; o++)
 			for (s = 0; s < l->d_in; s++) {
@@ -257,13 +247,13 @@ static int build_layer(struct st_net *net, struct st_layer *l,
 		l->tap_start[l->out_c * l->d_in] = l->n_w;
 		l->n_out = l->out_c * l->out_h * l->out_w;
 		if (alloc_params(l, rng, l->n_w / l->out_c))
-			return fail(err, errlen, "%s: out of memory", what);
+			return fail(err, errlen, -1, "%s: out of memory", what);
 		return 0;
 	}
 	case ST_MAXPOOL:
 		if (ls->pool < 2 || ls->pool > SPX_MAX_KERNEL || h < ls->pool ||
 		    w < ls->pool)
-			return fail(err, errlen,
+			return fail(err, errlen, -1,
 				    "%s: pool %u does not fit a %ux%u input", what,
 				    ls->pool, h, w);
 		l->pool = ls->pool;
@@ -273,7 +263,7 @@ static int build_layer(struct st_net *net, struct st_layer *l,
 		l->n_out = l->out_c * l->out_h * l->out_w;
 		return 0;
 	}
-	return fail(err, errlen, "%s: unknown layer kind", what);
+	return fail(err, errlen, -1, "%s: unknown layer kind", what);
 }
 
 int st_net_build(struct st_net *net, const struct st_spec *s, char *err,
@@ -287,22 +277,22 @@ int st_net_build(struct st_net *net, const struct st_spec *s, char *err,
 	net->spec = *s;
 	spex_rng_seed(&rng, s->seed, 0x7e57);
 	if (!s->n_layers)
-		return fail(err, errlen, "the network has no layers");
+		return fail(err, errlen, -1, "the network has no layers");
 	if (!s->in_c || !s->in_h || !s->in_w)
-		return fail(err, errlen, "the input shape is not set");
+		return fail(err, errlen, -1, "the input shape is not set");
 	if (s->n_classes < 2 || s->n_classes > SPX_MAX_CLASSES)
-		return fail(err, errlen, "%u classes (2..%u)", s->n_classes,
+		return fail(err, errlen, -1, "%u classes (2..%u)", s->n_classes,
 			    SPX_MAX_CLASSES);
 	c = s->in_c;
 	h = s->in_h;
 	w = s->in_w;
 	if (s->pad_to) {
 		if (s->pad_to < c * h * w)
-			return fail(err, errlen,
+			return fail(err, errlen, -1,
 				    "pad %u is smaller than the input (%u)",
 				    s->pad_to, c * h * w);
 		if (s->layers[0].kind != ST_FC)
-			return fail(err, errlen,
+			return fail(err, errlen, -1,
 				    "input padding needs an FC first layer");
 		c = 1;
 		h = 1;
@@ -315,11 +305,11 @@ int st_net_build(struct st_net *net, const struct st_spec *s, char *err,
 	net->in_scale = 1.0f / 255;
 	net->in_zp = -128;
 	if (s->split >= s->n_layers)
-		return fail(err, errlen,
+		return fail(err, errlen, -1,
 			    "split after layer %u leaves no tail (%u layers)",
 			    s->split, s->n_layers);
 	if (s->n_exits && !s->split)
-		return fail(err, errlen, "exits need a split (they run on the head)");
+		return fail(err, errlen, -1, "exits need a split (they run on the head)");
 
 	for (i = 0; i < s->n_layers; i++) {
 		struct st_layer *l = &net->layers[i];
@@ -327,10 +317,10 @@ int st_net_build(struct st_net *net, const struct st_spec *s, char *err,
 
 		snprintf(what, sizeof(what), "layer %u", i);
 		if (last && s->layers[i].kind != ST_FC)
-			return fail(err, errlen, "%s: the last layer must be fc",
+			return fail(err, errlen, -1, "%s: the last layer must be fc",
 				    what);
 		if (last && s->layers[i].out != s->n_classes)
-			return fail(err, errlen,
+			return fail(err, errlen, -1,
 				    "%s: the last layer has %u outputs, the "
 				    "dataset %u classes", what, s->layers[i].out,
 				    s->n_classes);
@@ -343,7 +333,7 @@ int st_net_build(struct st_net *net, const struct st_spec *s, char *err,
 		w = l->out_w;
 	}
 	if (s->split && net->layers[s->split - 1].kind == ST_MAXPOOL)
-		return fail(err, errlen,
+		return fail(err, errlen, -1,
 			    "the split layer must be fc or conv (its output "
 			    "is the quantized bottleneck)");
 	net->n_main = s->n_layers;
@@ -354,11 +344,11 @@ int st_net_build(struct st_net *net, const struct st_spec *s, char *err,
 		struct st_layer *a;
 
 		if (xs->after >= s->split)
-			return fail(err, errlen,
+			return fail(err, errlen, -1,
 				    "exit %u: after layer %u is not on the head "
 				    "(layers 0..%u)", e, xs->after, s->split - 1);
 		if (e && xs->after < s->exits[e - 1].after)
-			return fail(err, errlen,
+			return fail(err, errlen, -1,
 				    "exit %u: exits must be in layer order", e);
 		a = &net->layers[xs->after];
 		x->after = xs->after;
@@ -382,7 +372,7 @@ int st_net_build(struct st_net *net, const struct st_spec *s, char *err,
 			    build_layer(net, &net->layers[n], &hs, c, h, w, 1,
 					&rng, what, err, errlen))
 				return n >= ST_MAX_LAYERS ?
-				       fail(err, errlen, "too many layers") : -1;
+				       fail(err, errlen, -1, "too many layers") : -1;
 			net->layers[n].src = x->after + 1;
 			net->layers[n].branch = e + 1;
 			c = xs->hidden;
@@ -400,7 +390,7 @@ int st_net_build(struct st_net *net, const struct st_spec *s, char *err,
 			    build_layer(net, &net->layers[n], &os, c, h, w, 0,
 					&rng, what, err, errlen))
 				return n >= ST_MAX_LAYERS ?
-				       fail(err, errlen, "too many layers") : -1;
+				       fail(err, errlen, -1, "too many layers") : -1;
 			net->layers[n].src = n == x->first ? x->after + 1 : n;
 			net->layers[n].branch = e + 1;
 			n++;
@@ -413,18 +403,18 @@ int st_net_build(struct st_net *net, const struct st_spec *s, char *err,
 	/* Work buffers for the largest batch. */
 	net->act[0] = zalloc((size_t)net->n_in * ST_MAX_BATCH * 4);
 	if (!net->act[0])
-		return fail(err, errlen, "out of memory");
+		return fail(err, errlen, -1, "out of memory");
 	for (i = 0; i < n; i++) {
 		struct st_layer *l = &net->layers[i];
 
 		net->act[i + 1] = zalloc((size_t)l->n_out * ST_MAX_BATCH * 4);
 		net->dact[i + 1] = zalloc((size_t)l->n_out * ST_MAX_BATCH * 4);
 		if (!net->act[i + 1] || !net->dact[i + 1])
-			return fail(err, errlen, "out of memory");
+			return fail(err, errlen, -1, "out of memory");
 		if (l->kind == ST_MAXPOOL) {
 			net->argmax[i] = zalloc((size_t)l->n_out * ST_MAX_BATCH * 4);
 			if (!net->argmax[i])
-				return fail(err, errlen, "out of memory");
+				return fail(err, errlen, -1, "out of memory");
 		}
 	}
 	return 0;

@@ -6,12 +6,15 @@
  */
 #include "train.h"
 #include <spex/engine.h>
+#include "../common/clock.h"
+#include "../common/fail.h"
+#include "../common/file.h"
 #include "../common/idx.h"
+#include "../common/parse.h"
 
 #include <getopt.h>
 #include <math.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 /* The built-in network: MNIST 784 -> 112 (clash-free, 14%) -> 56 (25%)
@@ -77,43 +80,19 @@ static const char usage[] =
 static int quiet;
 static int tty;
 
-static void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("spex-train: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
+/* A config file as a string (at most 1 MiB), or die. */
 static char *slurp(const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
+	void *buf;
+	size_t len;
+	int ret = read_file(path, 1 << 20, &buf, &len);
 
-	if (!f)
-		die("%s: %s", path, strerror(errno));
-	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || n > (1 << 20) ||
-	    fseek(f, 0, SEEK_SET))
+	if (ret == -EFBIG)
 		die("%s: not a readable config (at most 1 MiB)", path);
-	buf = malloc(n + 1);
-	if (!buf || fread(buf, 1, n, f) != (size_t)n)
+	if (ret == -EIO)
 		die("%s: read error", path);
-	buf[n] = 0;
-	fclose(f);
+	if (ret)
+		die("%s: %s", path, strerror(-ret));
 	return buf;
 }
 
@@ -136,7 +115,7 @@ static void progress(const struct st_progress *p, void *priv)
 	struct ctx *c = priv;
 	double rate = p->elapsed > 0 ? p->done / p->elapsed : 0;
 	u64 done_all = (u64)(p->epoch - 1) * p->total + p->done;
-	double all_rate = done_all / (now() - c->t_start);
+	double all_rate = done_all / (now_s() - c->t_start);
 	char eta[32];
 
 	if (quiet)
@@ -148,9 +127,9 @@ static void progress(const struct st_progress *p, void *priv)
 		char bar[32];
 		static double last;
 
-		if (now() - last < 0.1)
+		if (now_s() - last < 0.1)
 			return;
-		last = now();
+		last = now_s();
 		for (i = 0; i < w; i++)
 			bar[i] = i < k ? '#' : '.';
 		bar[w] = 0;
@@ -328,14 +307,11 @@ static void parse_thresholds(const char *s, double *t, u32 *n)
 
 static u32 arg_u32(const char *opt, const char *v, u32 lo, u32 hi)
 {
-	char *end;
-	unsigned long long x;
+	u32 x;
 
-	errno = 0;
-	x = strtoull(v, &end, 10);
-	if (errno || !*v || *end || *v == '-' || x < lo || x > hi)
+	if (parse_u32(v, 10, lo, hi, &x))
 		die("%s: '%s' is not a number in %u..%u", opt, v, lo, hi);
-	return (u32)x;
+	return x;
 }
 
 int main(int argc, char **argv)
@@ -386,6 +362,7 @@ int main(int argc, char **argv)
 	FILE *rep;
 	int c;
 
+	tool_name = "spex-train";
 	while ((c = getopt_long(argc, argv, "d:c:s:e:o:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dataset = optarg; break;
@@ -576,19 +553,19 @@ int main(int argc, char **argv)
 
 	/* Train. */
 	{
-		struct ctx cx = { .net = &net, .val = &val, .t_start = now(),
+		struct ctx cx = { .net = &net, .val = &val, .t_start = now_s(),
 				  .total_samples = (u64)spec.epochs * train.n };
 		int rc;
 
 		ep_s = calloc(spec.epochs, sizeof(double));
-		t0 = now();
+		t0 = now_s();
 		rc = st_train(&net, &train, progress, &cx, ep_s);
 		if (rc == -2)
 			die("training diverged (loss is not finite): lower the "
 			    "learning rate (--set 'train lr=...')");
 		if (rc)
 			die("training failed");
-		t0 = now() - t0;
+		t0 = now_s() - t0;
 	}
 
 	if (train_only) {

@@ -4,17 +4,9 @@
  */
 #include "train.h"
 #include <spex/engine.h>
+#include "../common/clock.h"
 
 #include <math.h>
-#include <time.h>
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static void shuffle(u32 *a, u32 n, struct spex_rng *rng)
 {
@@ -97,7 +89,7 @@ int st_train(struct st_net *net, const struct st_data *d, st_progress_fn cb,
 	for (ep = 0; ep < s->epochs; ep++) {
 		struct st_progress p = { .epoch = ep + 1, .epochs = s->epochs,
 					 .total = d->n };
-		double t0 = now(), lsum = 0, lr;
+		double t0 = now_s(), lsum = 0, lr;
 		u64 hits = 0;
 
 		/* Step decay: lr * lr_decay^epoch. */
@@ -115,7 +107,7 @@ int st_train(struct st_net *net, const struct st_data *d, st_progress_fn cb,
 			p.done = i + bsz;
 			p.loss = lsum / p.done;
 			p.acc = (double)hits / p.done;
-			p.elapsed = now() - t0;
+			p.elapsed = now_s() - t0;
 			p.end = p.done == d->n;
 			if (!isfinite(loss)) {
 				free(order);
@@ -125,7 +117,7 @@ int st_train(struct st_net *net, const struct st_data *d, st_progress_fn cb,
 				cb(&p, priv);
 		}
 		if (epoch_seconds)
-			epoch_seconds[ep] = now() - t0;
+			epoch_seconds[ep] = now_s() - t0;
 	}
 	free(order);
 	return 0;

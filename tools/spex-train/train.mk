@@ -10,8 +10,7 @@
 TRAIN_LIB_SRCS	:= tools/spex-train/net_build.c tools/spex-train/net_forward.c \
 		   tools/spex-train/net_backward.c tools/spex-train/net_optim.c \
 		   tools/spex-train/train.c \
-		   tools/spex-train/quant.c tools/spex-train/config.c \
-		   tools/common/idx.c
+		   tools/spex-train/quant.c tools/spex-train/config.c
 TRAIN_BIN	:= $(BIN_DIR)/spex-train
 TRAIN_OBJS	:= $(TRAIN_LIB_SRCS:%.c=$(BUILD)/rel/%.o) \
 		   $(BUILD)/rel/tools/spex-train/spex-train.o
@@ -29,7 +28,7 @@ $(BUILD)/rel/tools/spex-train/%.o: CFLAGS += -O3
 
 all: $(TRAIN_BIN)
 
-$(TRAIN_BIN): $(TRAIN_OBJS) $(CORE_REL_LIB)
+$(TRAIN_BIN): $(TRAIN_OBJS) $(TOOLS_COMMON_LIB) $(CORE_REL_LIB)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lm
 

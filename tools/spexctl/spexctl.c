@@ -10,18 +10,20 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "spex/libspex.h"
 #include <spex/engine.h>	/* spex_name(): the names of enum values */
+#include "clock.h"
+#include "fail.h"
+#include "file.h"
 #include "idx.h"
+#include "parse.h"
 
 static const char *const origin_names[] = {
 	"error", "local", "tail", "fallback", "bottleneck",
@@ -44,21 +46,6 @@ struct opts {
 	uint32_t thr[SPX_MAX_EXITS];
 	bool reset;
 };
-
-static const char *prog = "spexctl";
-
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
 
 static const char *name_of(const char *const *names, size_t n, uint32_t v)
 {
@@ -118,24 +105,11 @@ static struct spex *open_handle(const struct opts *o, bool need_dev,
 	die("cannot open libspex: %s", spex_strerror(ret));
 }
 
-static bool parse_u32(const char *s, uint32_t *out)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 0);
-	if (errno || end == s || *end || v > UINT32_MAX)
-		return false;
-	*out = (uint32_t)v;
-	return true;
-}
-
 static uint32_t parse_id(const char *s)
 {
 	uint32_t id;
 
-	if (!parse_u32(s, &id) || !id)
+	if (parse_u32(s, 0, 0, UINT32_MAX, &id) || !id)
 		die("not a model id: %s", s);
 	return id;
 }
@@ -526,29 +500,17 @@ static int cmd_stats(const struct opts *o, int argc, char **argv)
 
 /* ---- infer ------------------------------------------------------------ */
 
-static void *read_file(const char *path, size_t *len)
+static void *read_or_die(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	size_t cap = 1 << 16, n = 0;
-	char *buf = NULL;
+	void *buf;
+	int ret = read_file(path, 0, &buf, len);
 
-	if (!f)
-		die("%s: %s", path, strerror(errno));
-	for (;;) {
-		char *nb = realloc(buf, cap);
-
-		if (!nb)
-			die("out of memory");
-		buf = nb;
-		n += fread(buf + n, 1, cap - n, f);
-		if (n < cap)
-			break;
-		cap *= 2;
-	}
-	if (ferror(f))
+	if (ret == -ENOMEM)
+		die("out of memory");
+	if (ret == -EIO)
 		die("%s: read error", path);
-	fclose(f);
-	*len = n;
+	if (ret)
+		die("%s: %s", path, strerror(-ret));
 	return buf;
 }
 
@@ -571,7 +533,7 @@ static void read_inputs(const char *path, const struct spex_model_desc *d,
 			const struct opts *o, struct inputs *in)
 {
 	size_t len;
-	uint8_t *buf = read_file(path, &len);
+	uint8_t *buf = read_or_die(path, &len);
 	char err[256];
 
 	in->bytes = d->input_bytes;
@@ -616,7 +578,7 @@ static void read_inputs(const char *path, const struct spex_model_desc *d,
 	}
 	free(buf);
 	if (o->labels) {
-		uint8_t *lb = read_file(o->labels, &len);
+		uint8_t *lb = read_or_die(o->labels, &len);
 		uint32_t n;
 		int st = idx_parse_labels(lb, len, o->labels, d->n_classes, &n,
 					  &in->labels, err, sizeof(err));
@@ -627,14 +589,6 @@ static void read_inputs(const char *path, const struct spex_model_desc *d,
 			die("%s has %u labels for %u inputs", o->labels, n, in->n);
 		free(lb);
 	}
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -680,7 +634,7 @@ static int cmd_infer(const struct opts *o, int argc, char **argv)
 		uint32_t port;
 
 		if (!colon || (size_t)(colon - o->server) >= sizeof(host) ||
-		    !parse_u32(colon + 1, &port) || !port || port > 65535)
+		    parse_u32(colon + 1, 0, 1, 65535, &port))
 			die("--server wants HOST:PORT, got %s", o->server);
 		memcpy(host, o->server, (size_t)(colon - o->server));
 		host[colon - o->server] = 0;
@@ -944,6 +898,7 @@ int main(int argc, char **argv)
 	uint32_t mode;
 	int opt;
 
+	tool_name = "spexctl";
 	/* GNU getopt permutes: options may come before or after the
 	 * command; what is left in order is the command and its args. */
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -964,15 +919,15 @@ int main(int argc, char **argv)
 		case O_SERVER: o.server = optarg; break;
 		case O_RAW: o.raw = true; break;
 		case O_FIRST:
-			if (!parse_u32(optarg, &o.first))
+			if (parse_u32(optarg, 0, 0, UINT32_MAX, &o.first))
 				die("--first: a number");
 			break;
 		case O_COUNT:
-			if (!parse_u32(optarg, &o.count))
+			if (parse_u32(optarg, 0, 0, UINT32_MAX, &o.count))
 				die("--count: a number");
 			break;
 		case O_DEADLINE:
-			if (!parse_u32(optarg, &o.deadline_ms) || !o.deadline_ms)
+			if (parse_u32(optarg, 0, 1, UINT32_MAX, &o.deadline_ms))
 				die("--deadline: milliseconds > 0");
 			break;
 		case O_MODE:
@@ -995,7 +950,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[optind], cmds[i].name))
 			return cmds[i].fn(&o, argc - optind - 1, argv + optind + 1);
-	fprintf(stderr, "%s: unknown command %s\n", prog, argv[optind]);
+	fprintf(stderr, "%s: unknown command %s\n", tool_name, argv[optind]);
 	usage(stderr);
 	return 2;
 }
