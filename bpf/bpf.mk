@@ -67,10 +67,10 @@ $(BPF_TEST_BUILD)/test_powercap: tests/bpf/test_powercap.c \
 	@mkdir -p $(@D)
 	$(Q)$(CC) -Itools/spex-trace $(CFLAGS) $(filter %.c,$^) -o $@
 
-$(BPF_TEST_BUILD)/trace_jobs: tests/bpf/trace_jobs.c tests/common/modelgen.c \
+$(BPF_TEST_BUILD)/trace_jobs: tests/bpf/trace_jobs.c tools/common/modelgen.c \
 		$(CORE_REL_LIB)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(ENGINE_INC) $(CORE_PRIV_INC) -Itests/common -D_GNU_SOURCE $(CFLAGS) \
+	$(Q)$(CC) $(ENGINE_INC) -Itools/common -D_GNU_SOURCE $(CFLAGS) \
 		-Wno-missing-field-initializers $(filter %.c,$^) $(CORE_REL_LIB) \
 		-o $@ -luring -lm
 

@@ -49,17 +49,17 @@ $(LIBSPEX_PC): lib/spex.pc.in lib/lib.mk
 		-e 's|@VERSION@|$(LIBSPEX_VERSION)|' $< > $@
 
 # Tests of the library (tests/lib/test_*.c), linked to the shared
-# library so the version script is exercised too. White-box: they build
-# tests/common/modelgen.c, which reads core's private headers.
-LIBTEST_INC	:= $(LIB_CPPFLAGS) $(CORE_PRIV_INC) -Itests/common -Itests/lib
+# library so the version script is exercised too. They build the model
+# generator (tools/common/modelgen.c) on the public engine header.
+LIBTEST_INC	:= $(LIB_CPPFLAGS) -Itests/common -Itools/common -Itests/lib
 LIBTEST_SRCS	:= $(sort $(wildcard tests/lib/test_*.c))
 LIBTEST_BINS	:= $(LIBTEST_SRCS:tests/lib/%.c=$(LIB_OUT)/tests/%)
-LIBTEST_HELP	:= $(wildcard tests/lib/lt_*.c) tests/common/modelgen.c
+LIBTEST_HELP	:= $(wildcard tests/lib/lt_*.c) tools/common/modelgen.c
 all: $(LIBTEST_BINS)
 
 $(LIB_OUT)/tests/%: tests/lib/%.c $(LIBTEST_HELP) $(wildcard tests/lib/*.h) $(LIBSPEX_SO) $(CORE_REL_LIB)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(LIBTEST_INC) -Itests/unit \
+	$(Q)$(CC) $(LIBTEST_INC) \
 		-DSPEX_SRCDIR=\"$(CURDIR)\" $(CFLAGS) -pthread \
 		-Wno-missing-field-initializers $< $(LIBTEST_HELP) \
 		-L$(LIB_OUT) -Wl,-rpath,$(abspath $(LIB_OUT)) -lspex \

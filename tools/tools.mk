@@ -3,8 +3,9 @@
 # fragment; this file only gathers them.
 
 TOOLS_BINS	:=
-# tools/common/: helpers on plain libc, no engine or library headers.
-INC.tools/common :=
+# tools/common/: helpers on plain libc; only the model generator
+# (modelgen.c) includes the public engine header.
+INC.tools/common := $(ENGINE_INC)
 # Every program lands in one directory; objects stay beside their sources.
 BIN_DIR		:= $(BUILD)/rel/bin
 

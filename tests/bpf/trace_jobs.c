@@ -17,11 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <time.h>
 #include <unistd.h>
 #include <liburing.h>
 
 #include <spex/engine.h>
+#include "clock.h"
 #include "modelgen.h"
 
 static int dev(void)
@@ -187,14 +187,6 @@ static int cmd_stats(u32 id)
 	return 0;
 }
 
-static double mono(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
-
 /* Batches of SQE128 uring_cmd INFER jobs, for SECONDS. */
 static int cmd_bench(u32 id, double secs, unsigned int batch)
 {
@@ -223,7 +215,7 @@ static int cmd_bench(u32 id, double secs, unsigned int batch)
 		fprintf(stderr, "io_uring_queue_init: %s\n", strerror(-r));
 		return 1;
 	}
-	t0 = mono();
+	t0 = now_s();
 	do {
 		for (i = 0; i < batch; i++) {
 			struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
@@ -247,7 +239,7 @@ static int cmd_bench(u32 id, double secs, unsigned int batch)
 			io_uring_cqe_seen(&ring, cqe);
 		}
 		done += batch;
-		t = mono();
+		t = now_s();
 	} while (t - t0 < secs);
 	printf("{\"model_id\":%u,\"batch\":%u,\"jobs\":%llu,\"errors\":%llu,"
 	       "\"seconds\":%.3f,\"jobs_per_s\":%.1f}\n", id, batch, done,

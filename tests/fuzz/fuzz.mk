@@ -22,8 +22,8 @@ $(FUZZ_DIR)/%.o: %.c
 $(FUZZ_DIR)/fuzz_spx: tests/fuzz/fuzz_spx.c $(FUZZ_OBJS)
 	$(Q)$(CLANG) $(CPPFLAGS) $(FUZZ_INC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ -o $@ -lm
 
-$(FUZZ_DIR)/mkcorpus: tests/fuzz/mkcorpus.c $(BUILD)/rel/tests/common/modelgen.o $(CORE_REL_LIB)
-	$(Q)$(CC) $(CPPFLAGS) $(FUZZ_INC) $(CFLAGS) $^ -o $@ -lm
+$(FUZZ_DIR)/mkcorpus: tests/fuzz/mkcorpus.c $(BUILD)/rel/tools/common/modelgen.o $(CORE_REL_LIB)
+	$(Q)$(CC) $(CPPFLAGS) $(ENGINE_INC) -Itools/common $(CFLAGS) $^ -o $@ -lm
 
 # The seed corpus is made by the build from the model generator.
 $(FUZZ_DIR)/seeds/.stamp: $(FUZZ_DIR)/mkcorpus

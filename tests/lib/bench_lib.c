@@ -13,20 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "lt.h"
 
 #define N_LAT	4000
 #define N_TPUT	20000
-
-static uint64_t now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static int cmp(const void *a, const void *b)
 {
@@ -98,12 +90,12 @@ int main(void)
 					      .input_len = s.in_bytes };
 			struct spex_completion one;
 
-			t0 = now();
+			t0 = now_ns();
 			spex_infer(h, &r, &one);
-			lat[i] = now() - t0;
+			lat[i] = now_ns() - t0;
 		}
 		qsort(lat, N_LAT, sizeof(lat[0]), cmp);
-		t0 = now();
+		t0 = now_ns();
 		while (done < N_TPUT) {
 			struct spex_req r[64];
 			u32 k = 0;
@@ -125,7 +117,7 @@ int main(void)
 			}
 			done += (u32)(n > 0 ? n : 0);
 		}
-		t1 = now();
+		t1 = now_ns();
 		printf("%-16s %10.2f %10.2f %14.0f %8.1f%% %9llu\n",
 		       modes[m].name, lat[N_LAT / 2] / 1e3,
 		       lat[N_LAT * 99 / 100] / 1e3, N_TPUT / ((t1 - t0) / 1e9),

@@ -11,8 +11,8 @@ SELFTEST_HELP	:= $(BUILD)/selftests/spex_st.o $(BUILD)/selftests/modelgen.o
 KSFT_DIR	:= $(BUILD)/kselftest
 KSFT_HARNESS	:= $(KSFT_DIR)/kselftest_harness.h
 # They compare with the userspace engine (<spex/engine.h>) and build
-# tests/common/modelgen.c, which reads core's private headers.
-SELFTEST_FLAGS	:= $(CPPFLAGS) $(ENGINE_INC) $(CORE_PRIV_INC) -Itests/common -Itests/selftests -I$(KSFT_DIR) \
+# the model generator (tools/common/modelgen.c).
+SELFTEST_FLAGS	:= $(CPPFLAGS) $(ENGINE_INC) -Itests/common -Itools/common -Itests/selftests -I$(KSFT_DIR) \
 		   $(CFLAGS) -Wno-sign-compare -Wno-shadow -Wno-missing-field-initializers \
 		   -pthread
 
@@ -26,7 +26,7 @@ $(BUILD)/selftests/spex_st.o: tests/selftests/spex_st.c | $(KSFT_HARNESS)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(SELFTEST_FLAGS) $(DEPFLAGS) -c $< -o $@
 
-$(BUILD)/selftests/modelgen.o: tests/common/modelgen.c
+$(BUILD)/selftests/modelgen.o: tools/common/modelgen.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(SELFTEST_FLAGS) $(DEPFLAGS) -c $< -o $@
 

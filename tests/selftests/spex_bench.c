@@ -13,21 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "spex_st.h"
 
 #define MAX_BATCH	64
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 struct cell {
 	struct st_model *m;
@@ -41,7 +33,7 @@ struct cell {
 static double run(struct cell *c, const char *how, u32 batch, double budget)
 {
 	u32 in_len = c->m->info->input_bytes, out_len = c->m->info->output_bytes;
-	double t0 = now(), t;
+	double t0 = now_s(), t;
 	long jobs = 0;
 	u32 k;
 
@@ -83,7 +75,7 @@ static double run(struct cell *c, const char *how, u32 batch, double budget)
 					return -1;
 		}
 		jobs += batch;
-		t = now() - t0;
+		t = now_s() - t0;
 	} while (t < budget);
 	return jobs / t;
 }

@@ -3,7 +3,7 @@
 # against the release core and against the ASan+UBSan core.
 
 # White-box: unit tests and their helpers may read core's private headers.
-UNIT_INC	:= $(ENGINE_INC) $(CORE_PRIV_INC) -Itests/unit -Itests/common
+UNIT_INC	:= $(ENGINE_INC) $(CORE_PRIV_INC) -Itests/common -Itools/common
 INC.tests/unit	:= $(UNIT_INC)
 INC.tests/common := $(UNIT_INC)
 

@@ -2,15 +2,15 @@
 # make demo: the main job (scripts/demo.sh) with the real parts: a trained
 # sparse split/early-exit MNIST model, spex-serve on loopback, the test
 # set through libspex.
-# spex-demo is the engine-only demo (a random model built with the writer
-# API): make demo-engine.
+# spex-demo is the engine-only demo (a random model from the generator in
+# tools/common/modelgen.c, on the writer API): make demo-engine.
 
 DEMO_BIN	:= $(BIN_DIR)/spex-demo
 TOOLS_BINS	+= $(DEMO_BIN)
 
-$(DEMO_BIN): tools/demo/spex-demo.c $(BUILD)/rel/tests/common/modelgen.o $(CORE_REL_LIB)
+$(DEMO_BIN): tools/demo/spex-demo.c $(TOOLS_COMMON_LIB) $(CORE_REL_LIB)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(ENGINE_INC) -Itests/common $(CFLAGS) $(DEPFLAGS) $^ -o $@ -lm
+	$(Q)$(CC) $(CPPFLAGS) $(ENGINE_INC) -Itools/common $(CFLAGS) $(DEPFLAGS) $^ -o $@ -lm
 
 .PHONY: demo-engine
 demo: deps

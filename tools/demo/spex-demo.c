@@ -13,10 +13,11 @@
  * int8 kernels, exits, real early termination, offload of the bottleneck)
  * are the real ones.
  */
+#include "clock.h"
 #include "modelgen.h"
+#include "parse.h"
 #include <spex/engine.h>
 #include <getopt.h>
-#include <time.h>
 #include <unistd.h>
 
 /* Calibration: every exit's confidence, collected by the exit hook. */
@@ -39,14 +40,6 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
 static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
@@ -55,19 +48,6 @@ static void usage(FILE *f, const char *prog)
 		"  -s SEED    model and input seed (default 1)\n"
 		"  -q         print only the summary\n"
 		"example: %s -n 500 -s 7\n", prog, prog);
-}
-
-static int parse_u32(const char *s, u32 lo, u32 hi, u32 *out)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *s == '-' || !*s || *end || v < lo || v > hi)
-		return -1;
-	*out = (u32)v;
-	return 0;
 }
 
 int main(int argc, char **argv)
@@ -89,13 +69,13 @@ int main(int argc, char **argv)
 	while ((opt = getopt(argc, argv, "n:s:qh")) != -1) {
 		switch (opt) {
 		case 'n':
-			if (parse_u32(optarg, 1, 1000000, &n_inputs)) {
+			if (parse_u32(optarg, 10, 1, 1000000, &n_inputs)) {
 				fprintf(stderr, "spex-demo: -n wants 1..1000000, got '%s'\n", optarg);
 				return 2;
 			}
 			break;
 		case 's':
-			if (parse_u32(optarg, 0, UINT32_MAX, &seed)) {
+			if (parse_u32(optarg, 10, 0, UINT32_MAX, &seed)) {
 				fprintf(stderr, "spex-demo: -s wants a number, got '%s'\n", optarg);
 				return 2;
 			}

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT OR GPL-2.0 */
 /*
- * Random but well-formed models for tests, fuzz seeds, the selftests and
- * the early demo: a spec in, a .spx blob and its full description out.
+ * Random but well-formed models for spex-demo, the tests, fuzz seeds and
+ * the benchmarks: a spec in, a .spx blob and its full description out.
  * Weights are drawn from the spec's seed, so a spec names one model.
+ * Built on the engine's writer and pattern API only (no private core
+ * header), so a tool can link it.
  */
 #ifndef SPEX_MODELGEN_H
 #define SPEX_MODELGEN_H

@@ -4,7 +4,6 @@
  */
 #include "modelgen.h"
 #include <spex/engine.h>
-#include "kernels.h"
 #include <math.h>
 
 static void *own(struct mg_model *m, size_t n)
@@ -128,27 +127,24 @@ int mg_build(const struct mg_spec *s, struct mg_model *m)
 
 	if (s->conv_out_c) {
 		struct spex_wlayer *l = &m->layers[n++];
-		struct spex_conv_shape sh = {
-			.in_c = s->in_c, .in_h = s->in_h, .in_w = s->in_w,
-			.out_c = s->conv_out_c, .kh = s->conv_k,
-			.kw = s->conv_k, .stride = s->conv_stride,
-			.pad = s->conv_k / 2, .cin_deg = s->conv_cin_deg,
-			.mask_type = s->conv_mask,
-			.mask_period = s->conv_mask == SPX_MASK_PERIODIC ? s->conv_period : 0,
-		};
-		u32 oh = (s->in_h + 2 * sh.pad - sh.kh) / sh.stride + 1;
-		u32 ow = (s->in_w + 2 * sh.pad - sh.kw) / sh.stride + 1;
-		u64 nw = spex_conv_weight_count(&sh);
+		u32 pad = s->conv_k / 2;
+		u32 period = s->conv_mask == SPX_MASK_PERIODIC ? s->conv_period : 0;
+		u32 oh = (s->in_h + 2 * pad - s->conv_k) / s->conv_stride + 1;
+		u32 ow = (s->in_w + 2 * pad - s->conv_k) / s->conv_stride + 1;
+		/* the weights the layer stores: the kept taps (specs are valid) */
+		u64 nw = spex_mask_count(s->conv_mask, period, s->conv_k,
+					 s->conv_k, s->conv_out_c,
+					 s->conv_cin_deg);
 
 		l->type = SPX_LAYER_CONV2D;
 		l->flags = SPX_LF_RELU;
 		l->out_c = s->conv_out_c;
 		l->kh = l->kw = s->conv_k;
 		l->stride = s->conv_stride;
-		l->pad = sh.pad;
+		l->pad = pad;
 		l->in_degree = s->conv_cin_deg;
 		l->mask_type = s->conv_mask;
-		l->mask_period = s->conv_mask == SPX_MASK_PERIODIC ? s->conv_period : 0;
+		l->mask_period = period;
 		l->pattern.type = s->conv_cin_deg == s->in_c ? SPX_PAT_DENSE :
 				  s->conv_pattern;
 		l->pattern.seed = spex_rng_u32(&rng);
