@@ -5,6 +5,7 @@
  */
 #include "train.h"
 #include "net_conv.h"
+#include "softmax.h"
 
 #include <math.h>
 
@@ -105,16 +106,10 @@ static double ce(const float *z, float *dz, const u8 *y, u32 nc, u32 B,
 	u32 b, c;
 
 	for (b = 0; b < B; b++) {
-		float mx = z[b], sum = 0;
-		u32 arg = 0;
+		float mx, sum;
+		u32 arg;
 
-		for (c = 1; c < nc; c++)
-			if (z[(size_t)c * B + b] > mx) {
-				mx = z[(size_t)c * B + b];
-				arg = c;
-			}
-		for (c = 0; c < nc; c++)
-			sum += expf(z[(size_t)c * B + b] - mx);
+		sum = st_softmax_col(z, nc, B, b, &mx, &arg);
 		loss += log(sum) - (z[(size_t)y[b] * B + b] - mx);
 		if (correct && arg == y[b])
 			++*correct;

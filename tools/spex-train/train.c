@@ -5,6 +5,7 @@
 #include "train.h"
 #include <spex/engine.h>
 #include "../common/clock.h"
+#include "softmax.h"
 
 #include <math.h>
 
@@ -137,7 +138,7 @@ static int eval_alloc(const struct st_net *net, const struct st_data *d,
 int st_evaluate(struct st_net *net, const struct st_data *d,
 		struct st_eval *ev)
 {
-	u32 idx[ST_MAX_BATCH], i, b, o, c, nc = net->spec.n_classes;
+	u32 idx[ST_MAX_BATCH], i, b, o, nc = net->spec.n_classes;
 
 	if (eval_alloc(net, d, ev))
 		return -1;
@@ -151,16 +152,11 @@ int st_evaluate(struct st_net *net, const struct st_data *d,
 			const float *z = st_logits(net, o);
 
 			for (b = 0; b < bsz; b++) {
-				float mx = z[b], sum = 0;
-				u32 arg = 0;
+				float mx;
+				u32 arg;
+				float sum = st_softmax_col(z, nc, bsz, b, &mx,
+							   &arg);
 
-				for (c = 1; c < nc; c++)
-					if (z[(size_t)c * bsz + b] > mx) {
-						mx = z[(size_t)c * bsz + b];
-						arg = c;
-					}
-				for (c = 0; c < nc; c++)
-					sum += expf(z[(size_t)c * bsz + b] - mx);
 				ev->pred[(size_t)(i + b) * ev->n_out + o] = (u8)arg;
 				ev->conf[(size_t)(i + b) * ev->n_out + o] = 1.0f / sum;
 				ev->correct[o] += arg == d->y[i + b];
