@@ -16,26 +16,40 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-double bench_ns(void (*fn)(void *ctx), void *ctx, double sample_ns)
+/* Calls of fn(ctx) that make one sample last sample_ns (after one
+ * warm-up call); *last_ns: how long the last calibration sample took. */
+static uint64_t calibrate(void (*fn)(void *ctx), void *ctx, double sample_ns,
+			  double *last_ns)
 {
-	double s[5], t0, dt;
 	uint64_t iters = 1, i;
-	int k;
+	double t0, dt;
 
 	fn(ctx);
-	/* calibrate: enough calls for one sample to last sample_ns */
 	for (;;) {
 		t0 = now_ns();
 		for (i = 0; i < iters; i++)
 			fn(ctx);
 		dt = now_ns() - t0;
-		if (dt >= sample_ns)
-			break;
+		if (dt >= sample_ns) {
+			if (last_ns)
+				*last_ns = dt;
+			return iters;
+		}
 		if (dt < sample_ns / 16)
 			iters *= 8;
 		else
 			iters = (uint64_t)(iters * sample_ns / dt * 1.05) + 1;
 	}
+}
+
+double bench_ns(void (*fn)(void *ctx), void *ctx, double sample_ns)
+{
+	double s[5], t0, dt;
+	uint64_t iters, i;
+	int k;
+
+	/* the last calibration sample is the first of the five */
+	iters = calibrate(fn, ctx, sample_ns, &dt);
 	s[0] = dt / (double)iters;
 	for (k = 1; k < 5; k++) {
 		t0 = now_ns();
@@ -47,26 +61,6 @@ double bench_ns(void (*fn)(void *ctx), void *ctx, double sample_ns)
 	return s[2];
 }
 
-static uint64_t calibrate(void (*fn)(void *ctx), void *ctx, double sample_ns)
-{
-	uint64_t iters = 1, i;
-	double t0, dt;
-
-	fn(ctx);
-	for (;;) {
-		t0 = now_ns();
-		for (i = 0; i < iters; i++)
-			fn(ctx);
-		dt = now_ns() - t0;
-		if (dt >= sample_ns)
-			return iters;
-		if (dt < sample_ns / 16)
-			iters *= 8;
-		else
-			iters = (uint64_t)(iters * sample_ns / dt * 1.05) + 1;
-	}
-}
-
 void bench_ns_multi(void (*const fn[])(void *ctx), void *const ctx[], int n,
 		    double sample_ns, double *out)
 {
@@ -75,7 +69,7 @@ void bench_ns_multi(void (*const fn[])(void *ctx), void *const ctx[], int n,
 	int j, k;
 
 	for (j = 0; j < n; j++)
-		iters[j] = calibrate(fn[j], ctx[j], sample_ns);
+		iters[j] = calibrate(fn[j], ctx[j], sample_ns, NULL);
 	/* round robin: sample k of every contender back to back */
 	for (k = 0; k < 5; k++)
 		for (j = 0; j < n; j++) {
