@@ -7,7 +7,9 @@
 
 SELFTEST_SRCS	:= $(sort $(wildcard tests/selftests/*_test.c))
 SELFTEST_BINS	:= $(SELFTEST_SRCS:tests/selftests/%.c=$(BUILD)/selftests/%)
-SELFTEST_HELP	:= $(BUILD)/selftests/spex_st.o $(BUILD)/selftests/modelgen.o
+# (The generator's object is named after its source directory: an older
+# build's selftests/modelgen.d still names tests/common/modelgen.c.)
+SELFTEST_HELP	:= $(BUILD)/selftests/spex_st.o $(BUILD)/selftests/tools/common/modelgen.o
 KSFT_DIR	:= $(BUILD)/kselftest
 KSFT_HARNESS	:= $(KSFT_DIR)/kselftest_harness.h
 # They compare with the userspace engine (<spex/engine.h>) and build
@@ -26,7 +28,7 @@ $(BUILD)/selftests/spex_st.o: tests/selftests/spex_st.c | $(KSFT_HARNESS)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(SELFTEST_FLAGS) $(DEPFLAGS) -c $< -o $@
 
-$(BUILD)/selftests/modelgen.o: tools/common/modelgen.c
+$(BUILD)/selftests/tools/common/modelgen.o: tools/common/modelgen.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(SELFTEST_FLAGS) $(DEPFLAGS) -c $< -o $@
 
