@@ -26,6 +26,7 @@ extern unsigned int spex_max_model_mem_mb;
 extern unsigned int spex_pool_slots;
 extern unsigned long spex_fpu_chunk_macs;
 extern bool spex_simd;
+extern unsigned long spex_atomic_max_macs;
 
 /* Per-model counters, shown in debugfs and by MODEL_INFO. */
 struct spex_kstats {
@@ -67,6 +68,7 @@ struct spex_kmodel {
 
 	struct spex_kstats stats;
 	struct dentry *dbg;
+	struct spex_atomic *atomic;		/* SPEX_LOAD_F_ATOMIC, or NULL */
 
 	/* Unload: set while an unloader waits for the last reference. */
 	atomic_t unload_waiting;
@@ -79,9 +81,27 @@ struct spex_file {
 	atomic_t inflight;			/* jobs running on this file */
 };
 
+/*
+ * Where a job entered; job ids carry it in their top byte, so the
+ * tracepoints say it without a field of their own (bpf/spex_trace.h
+ * decodes it the same way).
+ */
+enum spex_entry {
+	SPEX_ENTRY_DEV		= 0,	/* ioctl, uring_cmd, spex_submit() */
+	SPEX_ENTRY_ATOMIC	= 1,	/* spex_submit_atomic() */
+	SPEX_ENTRY_KFUNC	= 2,	/* bpf_spex_run() */
+	SPEX_ENTRY_COUNT
+};
+
+#define SPEX_JOB_ID_SHIFT	56
+#define SPEX_JOB_ID(entry, seq)	\
+	(((u64)(entry) << SPEX_JOB_ID_SHIFT) | \
+	 ((seq) & ((1ULL << SPEX_JOB_ID_SHIFT) - 1)))
+
 /* spex_registry.c */
-int spex_registry_load(const void *blob, size_t len, u32 *id,
+int spex_registry_load(const void *blob, size_t len, u32 flags, u32 *id,
 		       struct spex_diag *diag);
+struct spex_kmodel *spex_registry_find_rcu(u32 id);
 int spex_registry_unload(u32 id);
 int spex_registry_list(u32 *ids, u32 cap, u32 *count);
 u32 spex_registry_count(void);
@@ -107,6 +127,20 @@ struct io_uring_cmd;
 /* spex_ioctl.c, spex_uring.c */
 long spex_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 int spex_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags);
+
+/* spex_atomic.c */
+void spex_atomic_global_init(void);
+int spex_atomic_init(struct spex_kmodel *km, u64 budget,
+		     struct spex_diag *diag);
+void spex_atomic_free(struct spex_kmodel *km);
+void spex_atomic_quiesce(struct spex_kmodel *km);
+int spex_atomic_run(struct spex_kmodel *km, const void *in, size_t in_len,
+		    void *out, size_t out_cap, u32 flags, u32 entry,
+		    struct spex_result *res);
+
+/* spex_kfunc.c */
+int spex_kfunc_init(void);
+bool spex_kfunc_ready(void);
 
 /* spex_debugfs.c */
 void spex_debugfs_init(void);

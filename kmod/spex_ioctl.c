@@ -31,7 +31,9 @@ static int spex_ioc_get_info(void __user *argp)
 	memset(&info, 0, sizeof(info));
 	info.abi_version = SPEX_ABI_VERSION;
 	info.features = SPEX_F_URING_CMD | SPEX_F_JOB_SCALAR |
-			SPEX_F_LOAD_DIAG;
+			SPEX_F_LOAD_DIAG | SPEX_F_LOAD_ATOMIC;
+	if (spex_kfunc_ready())
+		info.features |= SPEX_F_KFUNC;
 	if (spex_have_cqe32_extra())
 		info.features |= SPEX_F_CQE32_EXTRA;
 	info.max_model_bytes = READ_ONCE(spex_max_model_bytes);
@@ -55,8 +57,9 @@ static int spex_ioc_load(void __user *argp)
 		return -EPERM;
 	if (copy_from_user(&ld, argp, sizeof(ld)))
 		return -EFAULT;
-	if (ld.flags || ld.reserved0 || ld.model_id || ld.status ||
-	    ld.offset || !spex_zero(ld.reserved, sizeof(ld.reserved)))
+	if ((ld.flags & ~SPEX_LOAD_F_ALL) || ld.reserved0 || ld.model_id ||
+	    ld.status || ld.offset ||
+	    !spex_zero(ld.reserved, sizeof(ld.reserved)))
 		return -EINVAL;
 	if (!ld.blob_len)
 		return -EINVAL;
@@ -72,7 +75,7 @@ static int spex_ioc_load(void __user *argp)
 		kvfree(blob);
 		return -EFAULT;
 	}
-	err = spex_registry_load(blob, ld.blob_len, &id, &diag);
+	err = spex_registry_load(blob, ld.blob_len, ld.flags, &id, &diag);
 	kvfree(blob);
 
 	ld.model_id = id;

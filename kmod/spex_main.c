@@ -47,6 +47,10 @@ unsigned long spex_fpu_chunk_macs = 1 << 18;
 module_param_named(fpu_chunk_macs, spex_fpu_chunk_macs, ulong, 0644);
 MODULE_PARM_DESC(fpu_chunk_macs, "Most MACs in one kernel_fpu_begin/end section (default 262144)");
 
+unsigned long spex_atomic_max_macs = 16384;
+module_param_named(atomic_max_macs, spex_atomic_max_macs, ulong, 0644);
+MODULE_PARM_DESC(atomic_max_macs, "Most MACs of one job of a model loaded with SPEX_LOAD_F_ATOMIC (default 16384)");
+
 bool spex_simd = true;
 module_param_named(simd, spex_simd, bool, 0644);
 MODULE_PARM_DESC(simd, "Use the AVX2 kernels when the CPU has them (default Y)");
@@ -94,12 +98,14 @@ static int __init spex_init(void)
 	err = spex_job_init();
 	if (err)
 		return err;
+	spex_atomic_global_init();
 	spex_debugfs_init();
 	err = misc_register(&spex_misc);
 	if (err)
 		goto err_job;
-	pr_info("/dev/spex ready, abi %u, kernels %s\n", SPEX_ABI_VERSION,
-		spex_kernels_name());
+	spex_kfunc_init();	/* no kfuncs (no module BTF) is not fatal */
+	pr_info("/dev/spex ready, abi %u, kernels %s%s\n", SPEX_ABI_VERSION,
+		spex_kernels_name(), spex_kfunc_ready() ? ", kfuncs" : "");
 	return 0;
 
 err_job:

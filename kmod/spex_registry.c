@@ -36,6 +36,7 @@ static void spex_kmodel_release(struct kref *ref)
 
 	kvfree(km->pool);
 	kfree(km->free_slots);
+	spex_atomic_free(km);
 	spex_model_free(km->model);
 	/* A waiting unloader frees km itself, after its wait returns. */
 	if (atomic_xchg(&km->unload_waiting, 0))
@@ -56,6 +57,12 @@ struct spex_kmodel *spex_kmodel_get(u32 id)
 	return km;
 }
 EXPORT_SYMBOL_GPL(spex_kmodel_get);
+
+/* No reference: valid until the caller's RCU read-side section ends. */
+struct spex_kmodel *spex_registry_find_rcu(u32 id)
+{
+	return xa_load(&spex_models, id);
+}
 
 void spex_kmodel_put(struct spex_kmodel *km)
 {
@@ -80,23 +87,27 @@ void spex_kmodel_io_bytes(const struct spex_kmodel *km, u32 *input_bytes,
 }
 EXPORT_SYMBOL_GPL(spex_kmodel_io_bytes);
 
+/* Any context: atomic jobs read the policy from softirq or hardirq. */
 void spex_kmodel_get_policy(struct spex_kmodel *km, struct spex_policy *p)
 {
-	spin_lock(&km->policy_lock);
+	unsigned long irqf;
+
+	spin_lock_irqsave(&km->policy_lock, irqf);
 	*p = km->policy;
-	spin_unlock(&km->policy_lock);
+	spin_unlock_irqrestore(&km->policy_lock, irqf);
 }
 
 int spex_kmodel_set_policy(struct spex_kmodel *km,
 			   const struct spex_policy *p)
 {
 	int st = spex_policy_check(km->model, p);
+	unsigned long irqf;
 
 	if (st != SPEX_OK)
 		return st;
-	spin_lock(&km->policy_lock);
+	spin_lock_irqsave(&km->policy_lock, irqf);
 	km->policy = *p;
-	spin_unlock(&km->policy_lock);
+	spin_unlock_irqrestore(&km->policy_lock, irqf);
 	return SPEX_OK;
 }
 
@@ -159,7 +170,7 @@ static int spex_pool_init(struct spex_kmodel *km, u64 budget)
 	return 0;
 }
 
-int spex_registry_load(const void *blob, size_t len, u32 *id,
+int spex_registry_load(const void *blob, size_t len, u32 flags, u32 *id,
 		       struct spex_diag *diag)
 {
 	u64 budget = (u64)READ_ONCE(spex_max_model_mem_mb) << 20;
@@ -197,6 +208,11 @@ int spex_registry_load(const void *blob, size_t len, u32 *id,
 				 "scratch pool does not fit");
 		}
 		goto fail;
+	}
+	if (flags & SPEX_LOAD_F_ATOMIC) {
+		err = spex_atomic_init(km, budget, diag);
+		if (err)
+			goto fail;
 	}
 
 	mutex_lock(&spex_reg_lock);
@@ -248,6 +264,7 @@ int spex_registry_unload(u32 id)
 	if (!km)
 		return -ENOENT;
 
+	spex_atomic_quiesce(km);	/* atomic jobs hold no reference */
 	atomic_set(&km->unload_waiting, 1);
 	spex_kmodel_put(km);	/* the registry's reference */
 	if (wait_for_completion_killable(&km->unloaded)) {

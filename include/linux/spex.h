@@ -11,8 +11,9 @@
  *	err = spex_submit(m, in, in_len, out, out_cap, 0, &res);
  *	spex_kmodel_put(m);
  *
- * Every function may sleep: call them from process context (a workqueue,
- * a threaded irq handler), never with a spinlock held. A reference from
+ * Every function but the atomic ones at the end may sleep: call them from
+ * process context (a workqueue, a threaded irq handler), never with a
+ * spinlock held. A reference from
  * spex_kmodel_get() keeps the model alive; SPEX_IOC_UNLOAD_MODEL waits
  * until it is put, so hold it only as long as the jobs that need it.
  */
@@ -66,5 +67,30 @@ struct spex_request {
 };
 
 int spex_submit_async(struct spex_request *req);
+
+/*
+ * Atomic context: models loaded with SPEX_LOAD_F_ATOMIC run from softirq
+ * (a NAPI poll, XDP, TC), with preemption off or under a spinlock, never
+ * sleeping, on one scratch slot per CPU. No reference is taken:
+ *
+ *	rcu_read_lock();
+ *	m = spex_kmodel_find_rcu(id);
+ *	if (m && spex_kmodel_is_atomic(m))
+ *		err = spex_submit_atomic(m, in, in_len, out, out_cap,
+ *					 SPEX_KF_IN_U8, &res);
+ *	rcu_read_unlock();
+ *
+ * The model stays valid until rcu_read_unlock(); unloading it waits for
+ * a grace period. flags: SPEX_KF_* (uint8 input, scalar kernels). Returns
+ * 0 and fills *res (out gets res->bottleneck_len bytes: the bottleneck on
+ * OFFLOAD, the logits on FINAL), or -errno: -EPERM (not atomic), -EINVAL
+ * (flags, in_len), -ENOSPC (out_cap), -EBUSY (this CPU's slot is in use:
+ * a nested call from a hard interrupt, or NMI), or the engine's status.
+ */
+struct spex_kmodel *spex_kmodel_find_rcu(u32 model_id);
+bool spex_kmodel_is_atomic(const struct spex_kmodel *m);
+int spex_submit_atomic(struct spex_kmodel *m, const void *input,
+		       size_t in_len, void *output, size_t out_cap, u32 flags,
+		       struct spex_result *res);
 
 #endif /* _LINUX_SPEX_H */

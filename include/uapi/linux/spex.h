@@ -370,9 +370,9 @@ struct spex_load {
  * spex_load.flags. SPEX_LOAD_F_ATOMIC (feature SPEX_F_LOAD_ATOMIC) marks
  * the model for atomic use: jobs from softirq or with preemption off
  * (bpf_spex_run(), spex_submit_atomic()). spex reserves one scratch slot
- * per possible CPU for it. Refused (SPEX_E_BUDGET, EFBIG, the reason in
+ * per possible CPU for it. Refused (SPEX_E_BUDGET, the reason in
  * msg) when one job of the model needs more multiply-accumulates than
- * the module parameter atomic_max_macs allows.
+ * the module parameter atomic_max_macs allows (E2BIG).
  */
 #define SPEX_LOAD_F_ATOMIC	0x1
 #define SPEX_LOAD_F_ALL		SPEX_LOAD_F_ATOMIC

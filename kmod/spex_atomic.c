@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Atomic-context jobs: models loaded with SPEX_LOAD_F_ATOMIC run from
+ * softirq (XDP, TC), with preemption off, or under a spinlock, never
+ * sleeping. Such a model owns one scratch slot per possible CPU; a job
+ * takes its CPU's slot with softirqs (or preemption) off, so the only
+ * way to find it busy is a nested call from a hard interrupt (-EBUSY).
+ *
+ * The job runs AVX2 under one kernel_fpu_begin/end section when
+ * irq_fpu_usable() says so on this call, the integer scalar kernels
+ * otherwise; both give bit-identical results. The section is bounded by
+ * the model's MAC budget (atomic_max_macs), checked at load.
+ *
+ * Lifetime: lookups take no reference. The caller holds the RCU read
+ * lock (spex_kmodel_find_rcu()); unloading an atomic model waits for a
+ * grace period after unlinking it, so a job that found it has ended
+ * and its CPU's slot is free before anything is freed.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bottom_half.h>
+#include <linux/cpumask.h>
+#include <linux/delay.h>
+#include <linux/hardirq.h>
+#include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/preempt.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <asm/cpufeature.h>
+
+#include "spex_compat.h"
+#include "spex_internal.h"
+#include "spex_trace.h"
+#include "../core/quant_u8.h"
+
+#define SPEX_ATOMIC_ALIGN	64
+
+/* What an atomic model has on top of a loaded model. */
+struct spex_atomic {
+	void *pool;			/* nr_cpu_ids slots of slot_bytes */
+	size_t slot_bytes;
+	size_t in_off, out_off;		/* within a slot */
+	u8 *busy;			/* [cpu]: a job runs in its slot */
+	s8 u8_table[256];		/* SPEX_KF_IN_U8: pixel -> int8 */
+};
+
+static const struct spex_kernels *spex_atomic_simd;	/* NULL: none */
+static atomic64_t spex_atomic_seq[SPEX_ENTRY_COUNT];
+
+void spex_atomic_global_init(void)
+{
+#ifdef SPEX_HAVE_AVX2
+	if (boot_cpu_has(X86_FEATURE_AVX2) &&
+	    cpu_has_xfeatures(XFEATURE_MASK_SSE | XFEATURE_MASK_YMM, NULL))
+		spex_atomic_simd = &spex_kernels_avx2;
+#endif
+}
+
+int spex_atomic_init(struct spex_kmodel *km, u64 budget,
+		     struct spex_diag *diag)
+{
+	const struct spex_model_info *info = km->info;
+	unsigned long max_macs = READ_ONCE(spex_atomic_max_macs);
+	size_t scratch = SPEX_ALIGN_UP(spex_model_scratch_size(km->model),
+				       (size_t)SPEX_ATOMIC_ALIGN);
+	size_t in = SPEX_ALIGN_UP((size_t)info->input_bytes,
+				  (size_t)SPEX_ATOMIC_ALIGN);
+	size_t out = SPEX_ALIGN_UP((size_t)info->output_bytes,
+				   (size_t)SPEX_ATOMIC_ALIGN);
+	struct spex_diag none;
+	struct spex_atomic *at;
+	size_t total;
+
+	if (!diag)
+		diag = &none;
+	if (info->macs > max_macs) {
+		diag->status = SPEX_E_BUDGET;
+		diag->offset = 0;
+		snprintf(diag->msg, sizeof(diag->msg),
+			 "atomic: one job needs %llu MACs, atomic_max_macs is %lu",
+			 (unsigned long long)info->macs, max_macs);
+		return -E2BIG;
+	}
+	at = kzalloc(sizeof(*at), GFP_KERNEL);
+	if (!at)
+		goto nomem;
+	at->in_off = scratch;
+	at->out_off = scratch + in;
+	at->slot_bytes = scratch + in + out;
+	if (check_mul_overflow(at->slot_bytes, (size_t)nr_cpu_ids, &total) ||
+	    total + (size_t)km->n_slots * km->slot_bytes + info->mem_bytes >
+	    budget) {
+		kfree(at);
+		diag->status = SPEX_E_BUDGET;
+		diag->offset = 0;
+		snprintf(diag->msg, sizeof(diag->msg),
+			 "atomic: per-CPU scratch of %u CPUs does not fit",
+			 nr_cpu_ids);
+		return -E2BIG;
+	}
+	at->pool = kvzalloc(total, GFP_KERNEL_ACCOUNT);
+	at->busy = kcalloc(nr_cpu_ids, sizeof(*at->busy), GFP_KERNEL);
+	if (!at->pool || !at->busy) {
+		kvfree(at->pool);
+		kfree(at->busy);
+		kfree(at);
+		goto nomem;
+	}
+	spex_quant_u8_table(at->u8_table, info->input_q.scale_bits,
+			    (s32)info->input_q.zero_point);
+	km->atomic = at;
+	return 0;
+
+nomem:
+	diag->status = SPEX_E_NOMEM;
+	diag->offset = 0;
+	snprintf(diag->msg, sizeof(diag->msg), "atomic: per-CPU scratch");
+	return -ENOMEM;
+}
+
+/* The last reference is gone: no job can run on km any more. */
+void spex_atomic_free(struct spex_kmodel *km)
+{
+	struct spex_atomic *at = km->atomic;
+
+	if (!at)
+		return;
+	kvfree(at->pool);
+	kfree(at->busy);
+	kfree(at);
+	km->atomic = NULL;
+}
+
+/*
+ * km was just unlinked: wait until every job that found it has ended.
+ * Jobs run inside an RCU read-side section, so one grace period is
+ * enough; the slots are checked anyway, as the contract says.
+ */
+void spex_atomic_quiesce(struct spex_kmodel *km)
+{
+	unsigned int cpu;
+
+	if (!km->atomic)
+		return;
+	synchronize_rcu();
+	for_each_possible_cpu(cpu)
+		while (READ_ONCE(km->atomic->busy[cpu]))
+			usleep_range(100, 1000);
+}
+
+/* A loaded model by id, without a reference; caller in an RCU section. */
+struct spex_kmodel *spex_kmodel_find_rcu(u32 id)
+{
+	RCU_LOCKDEP_WARN(!rcu_read_lock_any_held(), "needs rcu_read_lock()");
+	return spex_registry_find_rcu(id);
+}
+EXPORT_SYMBOL_GPL(spex_kmodel_find_rcu);
+
+bool spex_kmodel_is_atomic(const struct spex_kmodel *km)
+{
+	return km->atomic;
+}
+EXPORT_SYMBOL_GPL(spex_kmodel_is_atomic);
+
+struct spex_atomic_trace {
+	u32 model_id;
+	u64 job_id;
+	u64 t_layer;
+};
+
+static void spex_atomic_layer_done(void *priv,
+				   const struct spex_layer_event *ev)
+{
+	struct spex_atomic_trace *t = priv;
+	u64 now = ktime_get_ns();
+
+	trace_layer(t->model_id, t->job_id, ev->layer, ev->branch, ev->type,
+		    ev->macs, ev->weight_bytes, ev->act_bytes, now - t->t_layer);
+	t->t_layer = now;
+}
+
+static u32 spex_atomic_out_len(const struct spex_kmodel *km,
+			       const struct spex_result *res)
+{
+	if (res->decision == SPEX_DECISION_OFFLOAD)
+		return min(res->bottleneck_len, km->info->output_bytes);
+	if (res->decision == SPEX_DECISION_FINAL)
+		return km->info->output_bytes;
+	return 0;
+}
+
+/* The job itself, on this CPU's slot, with softirqs or preemption off. */
+static int spex_atomic_job(struct spex_kmodel *km, void *slot,
+			   const void *in, size_t in_len, void *out,
+			   u32 flags, u32 entry, struct spex_result *res)
+{
+	struct spex_atomic *at = km->atomic;
+	struct spex_atomic_trace t = { .model_id = km->id };
+	struct spex_exec ex = { .kernels = &spex_kernels_scalar };
+	u8 *x = (u8 *)slot + at->in_off;
+	struct spex_policy pol;
+	bool simd = false;
+	size_t i;
+	u32 n;
+	u64 t0;
+	int st;
+
+	if (flags & SPEX_KF_IN_U8) {
+		const u8 *p = in;
+
+		for (i = 0; i < in_len; i++)
+			x[i] = (u8)at->u8_table[p[i]];
+	} else {
+		memcpy(x, in, in_len);
+	}
+	spex_kmodel_get_policy(km, &pol);
+	if (trace_layer_enabled())
+		ex.layer_done = spex_atomic_layer_done;
+	ex.priv = &t;
+
+	/* irq_fpu_usable() WARNs in NMI; spex_submit_atomic() refused it. */
+	if (spex_atomic_simd && READ_ONCE(spex_simd) &&
+	    !(flags & SPEX_KF_SCALAR) && !in_hardirq() && !irqs_disabled() &&
+	    irq_fpu_usable()) {
+		ex.kernels = spex_atomic_simd;
+		simd = true;
+	}
+
+	t.job_id = SPEX_JOB_ID(entry, atomic64_inc_return(&spex_atomic_seq[entry]));
+	trace_job_start(km->id, t.job_id, in_len, flags);
+	t0 = ktime_get_ns();
+	t.t_layer = t0;
+	if (simd)
+		kernel_fpu_begin();
+	st = spex_run(km->model, &pol, &ex, slot, x, in_len,
+		      (u8 *)slot + at->out_off, km->info->output_bytes, res);
+	if (simd)
+		kernel_fpu_end();
+	res->ns = ktime_get_ns() - t0;
+	res->status = st;
+	if (st == SPEX_OK) {
+		n = spex_atomic_out_len(km, res);
+		memcpy(out, (u8 *)slot + at->out_off, n);
+		res->bottleneck_len = n;
+	}
+
+	atomic64_inc(&km->stats.jobs);
+	atomic64_add(res->ns, &km->stats.total_ns);
+	if (st != SPEX_OK)
+		atomic64_inc(&km->stats.errors);
+	else if (res->decision == SPEX_DECISION_OFFLOAD)
+		atomic64_inc(&km->stats.offloads);
+	else
+		atomic64_inc(&km->stats.exits);
+	if (st == SPEX_OK)
+		trace_exit_decision(km->id, t.job_id, res->decision,
+				    res->exit_index, res->class_id,
+				    res->confidence_q16, res->flags);
+	trace_job_end(km->id, t.job_id, st, res->decision, res->exit_index,
+		      res->class_id, res->confidence_q16, res->bottleneck_len,
+		      res->macs, res->weight_bytes, res->act_bytes, res->ns);
+	return st == SPEX_OK ? 0 : -spex_status_errno(st);
+}
+
+int spex_atomic_run(struct spex_kmodel *km, const void *in, size_t in_len,
+		    void *out, size_t out_cap, u32 flags, u32 entry,
+		    struct spex_result *res)
+{
+	struct spex_atomic *at = km->atomic;
+	unsigned int cpu;
+	bool bh;
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	if (flags & ~SPEX_KF_ALL || entry >= SPEX_ENTRY_COUNT)
+		return -EINVAL;
+	if (!at)
+		return -EPERM;
+	if (in_len != km->info->input_bytes) {
+		res->status = SPEX_E_INPUT;
+		atomic64_inc(&km->stats.errors);
+		return -EINVAL;
+	}
+	if (out_cap < km->info->output_bytes) {
+		res->status = SPEX_E_OUTPUT;
+		atomic64_inc(&km->stats.errors);
+		return -ENOSPC;
+	}
+	if (in_nmi())
+		return -EBUSY;
+
+	/* Softirqs off where that is allowed, else preemption off. */
+	bh = !in_hardirq() && !irqs_disabled();
+	if (bh)
+		local_bh_disable();
+	else
+		preempt_disable();
+	cpu = smp_processor_id();
+	if (READ_ONCE(at->busy[cpu])) {
+		ret = -EBUSY;
+	} else {
+		WRITE_ONCE(at->busy[cpu], 1);
+		barrier();
+		ret = spex_atomic_job(km, (u8 *)at->pool +
+				      (size_t)cpu * at->slot_bytes,
+				      in, in_len, out, flags, entry, res);
+		barrier();
+		WRITE_ONCE(at->busy[cpu], 0);
+	}
+	if (bh)
+		local_bh_enable();
+	else
+		preempt_enable();
+	return ret;
+}
+
+int spex_submit_atomic(struct spex_kmodel *km, const void *input,
+		       size_t in_len, void *output, size_t out_cap, u32 flags,
+		       struct spex_result *res)
+{
+	return spex_atomic_run(km, input, in_len, output, out_cap, flags,
+			       SPEX_ENTRY_ATOMIC, res);
+}
+EXPORT_SYMBOL_GPL(spex_submit_atomic);
