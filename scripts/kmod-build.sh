@@ -14,7 +14,8 @@
 # when the kernel's build tree has a vmlinux (Debian's 6.12 headers do).
 # When the .ko comes out without a .BTF section although the kernel has
 # CONFIG_DEBUG_INFO_BTF_MODULES (Debian's 6.1), run pahole against the
-# vmlinux extracted from /boot/vmlinuz-KVER, as kbuild would.
+# vmlinux extracted from /boot/vmlinuz-KVER, then resolve_btfids (the
+# kfunc set's ids; scripts/get-resolve-btfids.sh), as kbuild would.
 set -eu
 
 [ $# -ge 1 ] || { echo "usage: $0 KVER [OUTDIR]" >&2; exit 2; }
@@ -46,7 +47,7 @@ config=/boot/config-$kver
 if grep -q '^CONFIG_DEBUG_INFO_BTF_MODULES=y' "$config" 2>/dev/null &&
 	command -v pahole > /dev/null; then
 	for ko in "$out"/*.ko; do
-		readelf -S "$ko" | grep -q '\.BTF' && continue
+		readelf -S "$ko" | grep -q '\.BTF[[:space:]]' && continue
 		base=$out/vmlinux
 		if [ ! -s "$base" ] || [ "/boot/vmlinuz-$kver" -nt "$base" ]; then
 			"$repo/scripts/extract-vmlinux.sh" "/boot/vmlinuz-$kver" "$base"
@@ -55,5 +56,11 @@ if grep -q '^CONFIG_DEBUG_INFO_BTF_MODULES=y' "$config" 2>/dev/null &&
 		echo "  BTF [M] $ko (pahole --btf_base $base)"
 		# shellcheck disable=SC2086 # pahole options, one per word
 		LLVM_OBJCOPY=objcopy pahole -J $flags --btf_base "$base" "$ko"
+		if readelf -S "$ko" | grep -q '\.BTF_ids'; then
+			rbt=$("$repo/scripts/get-resolve-btfids.sh" "$kver" \
+				"$repo/build/tools/resolve_btfids")
+			echo "  BTFIDS  $ko"
+			"$rbt" -b "$base" "$ko"
+		fi
 	done
 fi
