@@ -42,3 +42,22 @@ $(BUILD)/selftests/spex_bench: tests/selftests/spex_bench.c $(SELFTEST_HELP) $(C
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(SELFTEST_FLAGS) $(DEPFLAGS) $< $(SELFTEST_HELP) $(CORE_REL_LIB) \
 		-o $@ -luring -lm
+
+# The kfunc test: a BPF program (clang -target bpf, vmlinux.h from
+# bpf/bpf.mk; the kfunc resolves in spex.ko's BTF at load) and its
+# skeleton, linked with libbpf.
+KF_BPF		:= $(BUILD)/selftests/spex_kfunc
+$(KF_BPF).bpf.o: tests/selftests/spex_kfunc.bpf.c bpf/spex_kfunc.bpf.h $(BUILD)/bpf/vmlinux.h
+	@mkdir -p $(@D)
+	@echo "  BPF     $@"
+	$(Q)$(BPF_CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	$(Q)$(BPF_STRIP) -g $@.tmp && mv $@.tmp $@
+
+$(KF_BPF).skel.h: $(KF_BPF).bpf.o
+	$(Q)$(BPFTOOL) gen skeleton $< name spex_kfunc_bpf > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/selftests/spex_kfunc_test: tests/selftests/spex_kfunc_test.c $(KF_BPF).skel.h \
+		$(SELFTEST_HELP) $(CORE_REL_LIB) | $(KSFT_HARNESS)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(SELFTEST_FLAGS) -I$(BUILD)/selftests $(DEPFLAGS) $< $(SELFTEST_HELP) \
+		$(CORE_REL_LIB) -o $@ -lbpf -luring -lm
