@@ -14,7 +14,7 @@
 #ifndef SPEX_QUANT_U8_H
 #define SPEX_QUANT_U8_H
 
-#include "spex_platform.h"
+#include <spex/platform.h>
 
 static inline s8 spex_quant_u8(u8 p, u32 scale_bits, s32 zero_point)
 {

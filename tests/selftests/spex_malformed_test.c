@@ -393,8 +393,10 @@ TEST_F(load, file_size_lies)
 
 TEST_F(load, ioctl_flags_set)
 {
+	/* 0x1 is SPEX_LOAD_F_ATOMIC now: the lowest unknown bit */
 	struct spex_load ld = { .blob = (uintptr_t)self->blob,
-				.blob_len = self->len, .flags = 1 };
+				.blob_len = self->len,
+				.flags = (SPEX_LOAD_F_ALL << 1) };
 
 	EXPECT_EQ(-EINVAL, load_raw(self->fd, &ld));
 }
