@@ -479,6 +479,49 @@ TEST_F(kf, unload_while_running)
 	st_model_free(&m);
 }
 
+/*
+ * What a kfunc job costs here, as BPF_PROG_TEST_RUN measures it (mean ns
+ * per program run). Logged for Documentation/performance.rst, never
+ * asserted; in the QEMU guest the numbers are emulated.
+ */
+TEST_F(kf, cost)
+{
+	static const u32 fl[4] = { 0, SPEX_KF_SCALAR, SPEX_KF_IN_U8,
+				   SPEX_KF_IN_U8 | SPEX_KF_SCALAR };
+	struct kf_buf b = {};
+	struct st_model m;
+	u32 id, key = 0;
+
+	ASSERT_EQ(0, st_model_build(&m, ST_MNIST, 71));
+	ASSERT_EQ(0, kf_load(self->fd, &m, SPEX_LOAD_F_ATOMIC, &id, NULL));
+	st_input(&m, 71, b.in);
+	ASSERT_EQ(0, bpf_map_update_elem(bpf_map__fd(self->skel->maps.kf_bufs),
+					 &key, &b, 0));
+	self->skel->bss->kf_in_sz = m.info->input_bytes;
+	self->skel->bss->kf_out_sz = SPEX_KF_OUT_BYTES(m.info->output_bytes);
+	for (int p = 0; p < 2; p++) {
+		for (int f = 0; f < 4; f++) {
+			u8 dummy[64] = {};
+			LIBBPF_OPTS(bpf_test_run_opts, o,
+				.data_in = dummy,
+				.data_size_in = sizeof(dummy),
+				.repeat = 200,
+			);
+
+			self->skel->bss->kf_ctl = SPEX_KF_CTL(id, fl[f]);
+			ASSERT_EQ(0, bpf_prog_test_run_opts(self->prog[p], &o));
+			ASSERT_LE(0, self->skel->bss->kf_ret);
+			TH_LOG("%s, %s input, %s kernels: %u ns a job",
+			       p ? "tc" : "xdp",
+			       fl[f] & SPEX_KF_IN_U8 ? "uint8" : "int8",
+			       fl[f] & SPEX_KF_SCALAR ? "scalar" : "default",
+			       o.duration);
+		}
+	}
+	ASSERT_EQ(0, st_unload(self->fd, id));
+	st_model_free(&m);
+}
+
 /* A loaded program that uses the kfunc holds spex.ko (rmmod: EBUSY). */
 TEST_F(kf, program_holds_module)
 {
