@@ -7,8 +7,8 @@
  * offload, decision, class, confidence, exit, layers, bottleneck); every bad argument gets its errno and leaves out untouched;
  * the atomic mark is refused over the MAC budget; unloading a model
  * while programs run on another thread waits a grace period, after
- * which they get -ENOENT, and the counts add up; a loaded program holds
- * the module.
+ * which they get -ENOENT, and the counts add up; kfunc jobs are traced
+ * with their entry point; a loaded program holds the module.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -518,6 +518,78 @@ TEST_F(kf, cost)
 			       o.duration);
 		}
 	}
+	ASSERT_EQ(0, st_unload(self->fd, id));
+	st_model_free(&m);
+}
+
+static const char *kf_tracefs(void)
+{
+	if (access("/sys/kernel/tracing/events", F_OK) == 0)
+		return "/sys/kernel/tracing";
+	return "/sys/kernel/debug/tracing";
+}
+
+static int kf_trace_write(const char *rel, const char *val)
+{
+	char path[256];
+	int fd, n;
+
+	snprintf(path, sizeof(path), "%s/%s", kf_tracefs(), rel);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+/*
+ * kfunc jobs fire the job_end tracepoint like the others; the job id's
+ * top byte says the entry: 2 for bpf_spex_run(), 0 for the ioctl.
+ */
+TEST_F(kf, trace_entry)
+{
+	struct st_model m;
+	u8 in[KF_BUF_IN], out[KF_BUF_OUT];
+	long by_entry[4] = {};
+	char path[256], line[512];
+	u32 id;
+	FILE *f;
+
+	ASSERT_EQ(0, st_model_build(&m, ST_MNIST, 81));
+	ASSERT_EQ(0, kf_load(self->fd, &m, SPEX_LOAD_F_ATOMIC, &id, NULL));
+	st_input(&m, 81, in);
+	if (kf_trace_write("events/spex/enable", "1"))
+		SKIP(return, "no spex events in tracefs");
+	ASSERT_EQ(0, kf_trace_write("trace", ""));
+	for (int i = 0; i < 3; i++)
+		ASSERT_LE(0, kf_run_map(self->skel, self->prog[i & 1],
+					SPEX_KF_CTL(id, 0), in,
+					m.info->input_bytes,
+					SPEX_KF_OUT_BYTES(m.info->output_bytes),
+					out));
+	for (int i = 0; i < 2; i++)
+		ASSERT_LE(0, st_infer(self->fd, id, in, m.info->input_bytes, out,
+				      m.info->output_bytes, NULL, 0));
+	ASSERT_EQ(0, kf_trace_write("events/spex/enable", "0"));
+
+	snprintf(path, sizeof(path), "%s/trace", kf_tracefs());
+	f = fopen(path, "r");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f)) {
+		const char *p = strstr(line, " job=");
+		unsigned long long job;
+
+		if (line[0] == '#' || !strstr(line, "job_end: ") || !p)
+			continue;
+		job = strtoull(p + 5, NULL, 10);
+		by_entry[(job >> 56) < 3 ? (job >> 56) : 3]++;
+	}
+	fclose(f);
+	EXPECT_EQ(2, by_entry[0]);	/* ioctl */
+	EXPECT_EQ(0, by_entry[1]);	/* spex_submit_atomic() */
+	EXPECT_EQ(3, by_entry[2]);	/* bpf_spex_run() */
+	EXPECT_EQ(0, by_entry[3]);
 	ASSERT_EQ(0, st_unload(self->fd, id));
 	st_model_free(&m);
 }
