@@ -180,8 +180,9 @@ static void spex_atomic_layer_done(void *priv,
 	t->t_layer = now;
 }
 
-static u32 spex_atomic_out_len(const struct spex_kmodel *km,
-			       const struct spex_result *res)
+/* Bytes of the output a successful job wrote. */
+u32 spex_atomic_out_len(const struct spex_kmodel *km,
+			const struct spex_result *res)
 {
 	if (res->decision == SPEX_DECISION_OFFLOAD)
 		return min(res->bottleneck_len, km->info->output_bytes);
@@ -242,7 +243,6 @@ static int spex_atomic_job(struct spex_kmodel *km, void *slot,
 	if (st == SPEX_OK) {
 		n = spex_atomic_out_len(km, res);
 		memcpy(out, (u8 *)slot + at->out_off, n);
-		res->bottleneck_len = n;
 	}
 
 	atomic64_inc(&km->stats.jobs);

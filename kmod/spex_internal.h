@@ -137,6 +137,8 @@ void spex_atomic_quiesce(struct spex_kmodel *km);
 int spex_atomic_run(struct spex_kmodel *km, const void *in, size_t in_len,
 		    void *out, size_t out_cap, u32 flags, u32 entry,
 		    struct spex_result *res);
+u32 spex_atomic_out_len(const struct spex_kmodel *km,
+			const struct spex_result *res);
 
 /* spex_kfunc.c */
 int spex_kfunc_init(void);

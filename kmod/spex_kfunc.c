@@ -65,7 +65,7 @@ static int spex_kf_run(u64 ctl, u8 *in, u32 in_sz, u8 *out, u32 out_sz)
 	if (ret)
 		goto out;
 	o->exit_index = res.exit_index;
-	o->bottleneck_len = res.bottleneck_len;
+	o->bottleneck_len = spex_atomic_out_len(km, &res);
 	o->layers_run = res.layers_run;
 	o->reserved = 0;
 	ret = SPEX_RES_PACK(res.decision, res.flags & SPEX_RF_FORCED,

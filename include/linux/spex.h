@@ -82,8 +82,8 @@ int spex_submit_async(struct spex_request *req);
  *
  * The model stays valid until rcu_read_unlock(); unloading it waits for
  * a grace period. flags: SPEX_KF_* (uint8 input, scalar kernels). Returns
- * 0 and fills *res (out gets res->bottleneck_len bytes: the bottleneck on
- * OFFLOAD, the logits on FINAL), or -errno: -EPERM (not atomic), -EINVAL
+ * 0 and fills *res as spex_submit() does (out gets the bottleneck on
+ * OFFLOAD, output_bytes of logits on FINAL), or -errno: -EPERM (not atomic), -EINVAL
  * (flags, in_len), -ENOSPC (out_cap), -EBUSY (this CPU's slot is in use:
  * a nested call from a hard interrupt, or NMI), or the engine's status.
  */
