@@ -3,7 +3,8 @@
  * Companion test module for spex.ko's in-kernel API (include/linux/spex.h).
  * A driver that already holds its data in the kernel would do what this
  * does: look a model up, run jobs from a workqueue (spex_submit, or
- * spex_submit_async with a completion callback), put the model. The
+ * spex_submit_async with a completion callback) or from softirq (a timer:
+ * spex_submit_atomic on an RCU lookup), put the model. The
  * selftests drive it through /dev/spex_kapi_test and check that the
  * results equal the ioctl path's.
  */
@@ -15,8 +16,10 @@
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/spex.h>
+#include <linux/timer.h>
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
 
@@ -33,6 +36,8 @@ struct kapi_batch {
 	s32 *err;
 	atomic_t pending;
 	struct completion done;
+	struct timer_list timer;		/* SPEX_KAPI_ATOMIC */
+	u32 next;				/* its next job */
 };
 
 struct kapi_job {
@@ -85,6 +90,33 @@ static void kapi_work(struct work_struct *work)
 	}
 }
 
+/* SPEX_KAPI_ATOMIC: one job per expiry, in softirq, as a NIC driver would. */
+static void kapi_timer(struct timer_list *t)
+{
+	struct kapi_batch *b = from_timer(b, t, timer);
+	const struct spex_kapi_run *r = b->run;
+	u32 i = b->next++;
+	u32 flags = r->flags & SPEX_JOB_F_SCALAR ? SPEX_KF_SCALAR : 0;
+	struct spex_kmodel *m;
+
+	rcu_read_lock();
+	m = spex_kmodel_find_rcu(r->model_id);
+	if (!in_serving_softirq())
+		b->err[i] = -EDOM;
+	else if (!m)
+		b->err[i] = -ENOENT;
+	else
+		b->err[i] = spex_submit_atomic(m, b->in + (size_t)i * r->in_len,
+					       r->in_len,
+					       b->out + (size_t)i * r->out_len,
+					       r->out_len, flags, &b->res[i]);
+	rcu_read_unlock();
+	if (b->next < r->count)
+		mod_timer(&b->timer, jiffies);
+	else
+		complete(&b->done);
+}
+
 static long kapi_run(const struct spex_kapi_run *r)
 {
 	struct kapi_batch b = { .run = r };
@@ -95,7 +127,7 @@ static long kapi_run(const struct spex_kapi_run *r)
 
 	if (!r->count || r->count > SPEX_KAPI_MAX_JOBS ||
 	    r->in_len > (1 << 20) || r->out_len > (1 << 20) ||
-	    r->mode > SPEX_KAPI_ASYNC)
+	    r->mode > SPEX_KAPI_ATOMIC)
 		return -EINVAL;
 	in_bytes = (size_t)r->count * r->in_len;
 	out_bytes = (size_t)r->count * r->out_len;
@@ -117,8 +149,16 @@ static long kapi_run(const struct spex_kapi_run *r)
 		goto out;
 	}
 
-	atomic_set(&b.pending, r->count);
 	init_completion(&b.done);
+	if (r->mode == SPEX_KAPI_ATOMIC) {
+		timer_setup_on_stack(&b.timer, kapi_timer, 0);
+		mod_timer(&b.timer, jiffies);
+		wait_for_completion(&b.done);
+		del_timer_sync(&b.timer);
+		destroy_timer_on_stack(&b.timer);
+		goto copy_out;
+	}
+	atomic_set(&b.pending, r->count);
 	for (i = 0; i < r->count; i++) {
 		jobs[i].b = &b;
 		jobs[i].i = i;
@@ -127,6 +167,7 @@ static long kapi_run(const struct spex_kapi_run *r)
 	}
 	wait_for_completion(&b.done);
 
+copy_out:
 	if (copy_to_user(u64_to_user_ptr(r->outputs), b.out, out_bytes) ||
 	    copy_to_user(u64_to_user_ptr(r->results), b.res,
 			 (size_t)r->count * sizeof(*b.res)) ||
@@ -190,4 +231,4 @@ module_init(kapi_init);
 module_exit(kapi_exit);
 
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("spex in-kernel API test: jobs from a workqueue");
+MODULE_DESCRIPTION("spex in-kernel API test: jobs from a workqueue or softirq");

@@ -14,6 +14,9 @@
 enum spex_kapi_mode {
 	SPEX_KAPI_SYNC	= 0,	/* spex_submit() in a work item */
 	SPEX_KAPI_ASYNC	= 1,	/* spex_submit_async() from a work item */
+	SPEX_KAPI_ATOMIC = 2,	/* spex_submit_atomic() from a timer
+				 * (softirq), one job per expiry; an
+				 * error -EDOM: not run in softirq */
 };
 
 struct spex_kapi_run {

@@ -8,7 +8,8 @@
  * the atomic mark is refused over the MAC budget; unloading a model
  * while programs run on another thread waits a grace period, after
  * which they get -ENOENT, and the counts add up; kfunc jobs are traced
- * with their entry point; a loaded program holds the module.
+ * with their entry point; spex_submit_atomic() from softirq (companion
+ * module) matches too; a loaded program holds the module.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +26,7 @@
 #include "spex_st.h"
 #include "quant_u8.h"
 #include "spex_kfunc.skel.h"
+#include "../kapi/spex_kapi_test.h"
 
 #define N_INPUTS	48
 #define KF_PKT_IN	784		/* as spex_kfunc.bpf.c */
@@ -519,6 +521,85 @@ TEST_F(kf, cost)
 		}
 	}
 	ASSERT_EQ(0, st_unload(self->fd, id));
+	st_model_free(&m);
+}
+
+/*
+ * spex_submit_atomic() from softirq: the companion module runs each job
+ * from a timer on an RCU lookup. Results equal the userspace engine's,
+ * field by field; a model without the mark gets -EPERM.
+ */
+TEST_F(kf, kapi_softirq)
+{
+	enum { N = 32 };
+	struct spex_policy pols[2] = {
+		{ .mode = SPEX_MODE_AUTO },
+		{ .mode = SPEX_MODE_FORCE_OFFLOAD },
+	};
+	struct spex_result want, res[N];
+	struct st_model m;
+	u8 *in, *out, want_out[KF_BUF_OUT];
+	u32 id, plain, in_len, out_len;
+	s32 err[N];
+	int kfd;
+
+	kfd = open(SPEX_KAPI_DEV, O_RDWR);
+	if (kfd < 0)
+		SKIP(return, "no " SPEX_KAPI_DEV);
+	ASSERT_EQ(0, st_model_build(&m, ST_MNIST, 91));
+	in_len = m.info->input_bytes;
+	out_len = m.info->output_bytes;
+	in = malloc((size_t)N * in_len);
+	out = calloc(N, out_len);
+	ASSERT_TRUE(in && out);
+	for (u32 i = 0; i < N; i++)
+		st_input(&m, 9100 + i, in + (size_t)i * in_len);
+	ASSERT_EQ(0, kf_load(self->fd, &m, SPEX_LOAD_F_ATOMIC, &id, NULL));
+	ASSERT_EQ(0, kf_load(self->fd, &m, 0, &plain, NULL));
+
+	for (u32 v = 0; v < 4; v++) {
+		const struct spex_policy *pol = &pols[v >> 1];
+		struct spex_kapi_run r = {
+			.model_id = id, .count = N, .in_len = in_len,
+			.out_len = out_len, .mode = SPEX_KAPI_ATOMIC,
+			.flags = v & 1 ? SPEX_JOB_F_SCALAR : 0,
+			.inputs = (uintptr_t)in, .outputs = (uintptr_t)out,
+			.results = (uintptr_t)res, .errors = (uintptr_t)err,
+		};
+
+		ASSERT_EQ(0, st_set_policy(self->fd, id, pol));
+		memset(out, 0, (size_t)N * out_len);
+		ASSERT_EQ(0, ioctl(kfd, SPEX_KAPI_IOC_RUN, &r));
+		for (u32 i = 0; i < N; i++) {
+			ASSERT_EQ(0, err[i]) TH_LOG("job %u", i);
+			ASSERT_EQ(SPEX_OK, st_user_run(&m, pol,
+						       in + (size_t)i * in_len,
+						       want_out, &want));
+			ASSERT_TRUE(st_res_equal(&want, &res[i]))
+				TH_LOG("job %u, variant %u", i, v);
+			if (want.decision == SPEX_DECISION_OFFLOAD)
+				ASSERT_EQ(0, memcmp(want_out,
+						    out + (size_t)i * out_len,
+						    want.bottleneck_len));
+		}
+	}
+	{
+		struct spex_kapi_run r = {
+			.model_id = plain, .count = 2, .in_len = in_len,
+			.out_len = out_len, .mode = SPEX_KAPI_ATOMIC,
+			.inputs = (uintptr_t)in, .outputs = (uintptr_t)out,
+			.results = (uintptr_t)res, .errors = (uintptr_t)err,
+		};
+
+		ASSERT_EQ(0, ioctl(kfd, SPEX_KAPI_IOC_RUN, &r));
+		EXPECT_EQ(-EPERM, err[0]);
+		EXPECT_EQ(-EPERM, err[1]);
+	}
+	close(kfd);
+	ASSERT_EQ(0, st_unload(self->fd, id));
+	ASSERT_EQ(0, st_unload(self->fd, plain));
+	free(in);
+	free(out);
 	st_model_free(&m);
 }
 
