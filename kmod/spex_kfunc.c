@@ -21,9 +21,9 @@
 
 #include "spex_internal.h"
 
-/* 6.1 has no __bpf_kfunc: keep the function and its BTF anyway. */
+/* 6.1 has no __bpf_kfunc; __used noinline keep the function and its BTF. */
 #ifndef __bpf_kfunc
-#define __bpf_kfunc __used noinline
+#define __bpf_kfunc
 #endif
 
 static bool spex_kfunc_ok;
@@ -76,10 +76,9 @@ out:
 	return ret;
 }
 
-__bpf_kfunc int bpf_spex_run(u64 ctl, u8 *in, u32 in__sz, u8 *out,
-			     u32 out__sz);
-__bpf_kfunc int bpf_spex_run(u64 ctl, u8 *in, u32 in__sz, u8 *out,
-			     u32 out__sz)
+int bpf_spex_run(u64 ctl, u8 *in, u32 in__sz, u8 *out, u32 out__sz);
+__bpf_kfunc __used noinline int bpf_spex_run(u64 ctl, u8 *in, u32 in__sz,
+					     u8 *out, u32 out__sz)
 {
 	return spex_kf_run(ctl, in, in__sz, out, out__sz);
 }
