@@ -187,7 +187,7 @@ static void *other(u8 *a, u8 *b, const void *cur)
 static void classify(const struct job *j, const void *logits, u32 policy,
 		     const u32 *lut, u32 scale_q16, struct spex_conf *c)
 {
-	u32 n = j->m->info.n_classes;
+	u32 n = j->m->desc.n_classes;
 
 #if SPEX_CORE_FLOAT
 	if (j->f32) {
@@ -241,7 +241,7 @@ int spex_policy_check(const struct spex_model *m,
 	if (pol->mode > SPEX_MODE_FORCE_OFFLOAD || pol->reserved[0] ||
 	    pol->reserved[1])
 		return SPEX_E_POLICY;
-	if (pol->n_thresholds && pol->n_thresholds != m->info.n_exits)
+	if (pol->n_thresholds && pol->n_thresholds != m->desc.n_exits)
 		return SPEX_E_POLICY;
 	for (e = 0; e < SPX_MAX_EXITS; e++) {
 		if (e >= pol->n_thresholds && pol->threshold_q16[e])
@@ -251,7 +251,7 @@ int spex_policy_check(const struct spex_model *m,
 	}
 	/* A head with no exit cannot answer locally. */
 	if (pol->mode == SPEX_MODE_FORCE_LOCAL &&
-	    m->info.role == SPX_ROLE_HEAD && !m->info.n_exits)
+	    m->desc.role == SPX_ROLE_HEAD && !m->desc.n_exits)
 		return SPEX_E_POLICY;
 	return SPEX_OK;
 }
@@ -267,7 +267,7 @@ int spex_run(const struct spex_model *m, const struct spex_policy *pol,
 	     const void *input, size_t in_len, void *out, size_t out_cap,
 	     struct spex_result *res)
 {
-	const struct spex_model_info *mi = &m->info;
+	const struct spex_model_desc *mi = &m->desc;
 	struct job j = { .m = m, .ex = ex, .res = res };
 	const void *cur = input;
 	u8 *s = scratch;

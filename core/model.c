@@ -289,7 +289,7 @@ struct shape {
 
 static int parse_meta(struct loader *ld, struct spex_model *m)
 {
-	struct spex_model_info *mi = &m->info;
+	struct spex_model_desc *mi = &m->desc;
 	const u8 *p = ld->meta;
 	u32 off = blob_off(ld, p);
 	s32 zp;
@@ -749,7 +749,7 @@ static void copy_lut(const struct loader *ld, u32 lut_off, u32 *lut)
 
 static int parse_exits(struct loader *ld, struct spex_model *m)
 {
-	struct spex_model_info *mi = &m->info;
+	struct spex_model_desc *mi = &m->desc;
 	u32 next = mi->n_main, prev_after = 0, e, i;
 
 	/* Order first: a misordered exit must not be reported as whatever
@@ -835,7 +835,7 @@ static int parse_exits(struct loader *ld, struct spex_model *m)
 
 static int validate(struct loader *ld, struct spex_model *m)
 {
-	struct spex_model_info *mi = &m->info;
+	struct spex_model_desc *mi = &m->desc;
 	struct shape s;
 	u32 i, final_lut;
 	int st;
@@ -1000,7 +1000,7 @@ static int build_layer(struct loader *ld, struct spex_model *m, u32 idx,
 
 static void fill_info(struct spex_model *m, size_t len)
 {
-	struct spex_model_info *mi = &m->info;
+	struct spex_model_desc *mi = &m->desc;
 	u64 dense_weight_bytes = 0, weight_bytes = 0;
 	u32 i;
 
@@ -1083,7 +1083,7 @@ int spex_model_load(const void *blob, size_t len,
 		goto err;
 	}
 	m->arena_bytes = a.size;
-	for (i = 0; i < m->info.n_layers; i++) {
+	for (i = 0; i < m->desc.n_layers; i++) {
 		u32 t = m->layers[i].type;
 
 		if (t != SPX_LAYER_FC && t != SPX_LAYER_CONV2D)
@@ -1095,8 +1095,8 @@ int spex_model_load(const void *blob, size_t len,
 	spex_free(temp);
 	temp = NULL;
 
-	m->info.mem_bytes = sizeof(*m) + a.size;
-	m->info.scratch_bytes = m->scratch_bytes;
+	m->desc.mem_bytes = sizeof(*m) + a.size;
+	m->desc.scratch_bytes = m->scratch_bytes;
 	fill_info(m, len);
 	/* The arena pointer lives in layer structs; keep it for freeing in
 	 * the one slot nobody reads on the hot path. */
@@ -1118,9 +1118,9 @@ void spex_model_free(struct spex_model *m)
 	spex_free(m);
 }
 
-const struct spex_model_info *spex_model_info(const struct spex_model *m)
+const struct spex_model_desc *spex_model_info(const struct spex_model *m)
 {
-	return &m->info;
+	return &m->desc;
 }
 
 size_t spex_model_scratch_size(const struct spex_model *m)
@@ -1130,33 +1130,5 @@ size_t spex_model_scratch_size(const struct spex_model *m)
 
 u32 spex_model_exit_threshold(const struct spex_model *m, u32 e)
 {
-	return e < m->info.n_exits ? m->exits[e].threshold_q16 : 0;
-}
-
-int spex_model_layer_info(const struct spex_model *m, u32 i,
-			  struct spex_layer_info *li)
-{
-	const struct spex_rt_layer *L;
-
-	if (i >= m->info.n_layers)
-		return SPEX_E_LIMIT;
-	L = &m->layers[i];
-	memset(li, 0, sizeof(*li));
-	li->type = L->type;
-	li->branch = L->branch;
-	li->in_c = L->in_c;
-	li->in_h = L->in_h;
-	li->in_w = L->in_w;
-	li->out_c = L->out_c;
-	li->out_h = L->out_h;
-	li->out_w = L->out_w;
-	li->fan_in = L->fan_in;
-	li->in_degree = L->in_degree;
-	li->pattern = L->pattern;
-	li->z = L->z;
-	li->layout = L->type == SPX_LAYER_FC ? L->u.fc.layout : 0;
-	li->weights = L->weights;
-	li->macs = L->macs;
-	li->dense_macs = L->dense_macs;
-	return SPEX_OK;
+	return e < m->desc.n_exits ? m->exits[e].threshold_q16 : 0;
 }

@@ -40,7 +40,7 @@ struct spex_rt_exit {
 };
 
 struct spex_model {
-	struct spex_model_info info;
+	struct spex_model_desc desc;	/* the model part, as MODEL_INFO gives it */
 	u32 n_layers;
 	struct spex_rt_layer layers[SPX_MAX_LAYERS];
 	struct spex_rt_exit exits[SPX_MAX_EXITS];

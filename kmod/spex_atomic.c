@@ -60,7 +60,7 @@ void spex_atomic_global_init(void)
 int spex_atomic_init(struct spex_kmodel *km, u64 budget,
 		     struct spex_diag *diag)
 {
-	const struct spex_model_info *info = km->info;
+	const struct spex_model_desc *info = km->info;
 	unsigned long max_macs = READ_ONCE(spex_atomic_max_macs);
 	size_t scratch = SPEX_ALIGN_UP(spex_model_scratch_size(km->model),
 				       (size_t)SPEX_ATOMIC_ALIGN);

@@ -33,7 +33,7 @@ DEFINE_SHOW_ATTRIBUTE(spex_stats);
 static int spex_info_show(struct seq_file *s, void *unused)
 {
 	struct spex_kmodel *km = s->private;
-	const struct spex_model_info *mi = km->info;
+	const struct spex_model_desc *mi = km->info;
 	struct spex_policy pol;
 	u32 e;
 

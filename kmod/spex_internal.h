@@ -46,7 +46,7 @@ struct spex_kmodel {
 	struct kref ref;
 	u32 id;
 	struct spex_model *model;		/* core engine's model */
-	const struct spex_model_info *info;
+	const struct spex_model_desc *info;
 
 	spinlock_t policy_lock;			/* protects policy */
 	struct spex_policy policy;

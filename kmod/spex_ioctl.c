@@ -135,7 +135,7 @@ static int spex_ioc_list(void __user *argp)
 
 static int spex_ioc_model_info(void __user *argp)
 {
-	const struct spex_model_info *mi;
+	const struct spex_model_desc *mi;
 	struct spex_model_desc *d;
 	struct spex_kmodel *km;
 	struct spex_layer_desc ld;
@@ -169,15 +169,7 @@ static int spex_ioc_model_info(void __user *argp)
 			goto out_put;
 		}
 	}
-	{
-		u64 layers = d->layers;
-		u32 cap = d->layers_cap, id = d->model_id;
-
-		memset(d, 0, sizeof(*d));
-		d->model_id = id;
-		d->layers = layers;
-		d->layers_cap = cap;
-	}
+	/* keeps the request fields, zeroes the rest */
 	spex_model_describe(km->model, d);
 	/* the pool's scratch slots are part of what the model costs here */
 	d->mem_bytes += (u64)km->n_slots * km->slot_bytes;

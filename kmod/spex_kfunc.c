@@ -33,7 +33,7 @@ static int spex_kf_run(u64 ctl, u8 *in, u32 in_sz, u8 *out, u32 out_sz)
 {
 	u32 id = lower_32_bits(ctl), flags = upper_32_bits(ctl);
 	struct spex_kf_out *o = (struct spex_kf_out *)out;
-	const struct spex_model_info *info;
+	const struct spex_model_desc *info;
 	struct spex_result res;
 	struct spex_kmodel *km;
 	int ret;

@@ -139,7 +139,7 @@ void spex_pool_put(struct spex_kmodel *km, void *slot)
 
 static int spex_pool_init(struct spex_kmodel *km, u64 budget)
 {
-	const struct spex_model_info *info = km->info;
+	const struct spex_model_desc *info = km->info;
 	size_t scratch = SPEX_ALIGN_UP(spex_model_scratch_size(km->model),
 				       (size_t)SPEX_SLOT_ALIGN);
 	size_t in = SPEX_ALIGN_UP((size_t)info->input_bytes,

@@ -44,7 +44,7 @@ static int user_info(struct spex *h, struct spex_info *info)
 static int user_load(struct spex *h, const void *blob, size_t len,
 		     uint32_t *id, struct spex_load_error *err)
 {
-	const struct spex_model_info *mi;
+	const struct spex_model_desc *mi;
 	struct spex_model *model;
 	struct spex_diag diag = { 0 };
 	struct lib_model *m;
@@ -144,7 +144,7 @@ static int user_describe(struct spex *h, uint32_t id,
 			 struct spex_model_desc *d,
 			 struct spex_layer_desc *layers, uint32_t cap)
 {
-	const struct spex_model_info *mi;
+	const struct spex_model_desc *mi;
 	struct lib_model *m;
 	int ret = user_lookup(h, id, &m);
 

@@ -19,7 +19,7 @@ int spex_fuzz_one(const u8 *data, size_t size)
 	struct spex_load_opts opts = { .budget = FUZZ_BUDGET,
 				       .flags = SPEX_LOAD_NO_CRC };
 	struct spex_policy pol = { 0 };
-	const struct spex_model_info *mi;
+	const struct spex_model_desc *mi;
 	struct spex_model *m = NULL;
 	struct spex_result res;
 	struct spex_diag diag;

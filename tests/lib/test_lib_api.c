@@ -93,7 +93,7 @@ TEST(load_list_describe_unload)
 	struct spex_layer_desc ld[16];
 	struct spex_model_desc d;
 	struct spex_load_error err;
-	const struct spex_model_info *mi = spex_model_info(S.head_m);
+	const struct spex_model_desc *mi = spex_model_info(S.head_m);
 	u32 id1, id2 = 0, ids[8];
 	char *path = lt_write_tmp(S.head_blob, S.head_len, "head.spx");
 	int n, ret;

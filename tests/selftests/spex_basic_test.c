@@ -86,9 +86,9 @@ TEST_F(dev, load_info_unload)
 		EXPECT_EQ(spex_model_exit_threshold(self->m.um, e),
 			  d.policy.threshold_q16[e]);
 	for (e = 0; e < d.n_layers; e++) {
-		struct spex_layer_info li;
+		struct spex_layer_desc li;
 
-		ASSERT_EQ(SPEX_OK, spex_model_layer_info(self->m.um, e, &li));
+		ASSERT_EQ(SPEX_OK, spex_layer_describe(self->m.um, e, &li));
 		EXPECT_EQ(li.type, layers[e].type);
 		EXPECT_EQ(li.macs, layers[e].macs);
 		EXPECT_EQ(li.in_degree, layers[e].in_degree);

@@ -31,7 +31,7 @@ struct st_model {
 	enum st_model_kind kind;
 	struct mg_model mg;
 	struct spex_model *um;		/* userspace engine */
-	const struct spex_model_info *info;
+	const struct spex_model_desc *info;
 	void *scratch;
 };
 

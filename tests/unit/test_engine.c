@@ -48,7 +48,7 @@ static void compare(const struct mg_model *mm, const struct spex_policy *pol,
 		    u32 seed, u32 seen[3])
 {
 	struct spex_model *m = load(mm);
-	const struct spex_model_info *mi;
+	const struct spex_model_desc *mi;
 	u8 *in, *scratch, *out, *ref_out;
 	u32 i, k, c;
 

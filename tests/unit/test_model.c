@@ -359,7 +359,7 @@ TEST(random_patches_never_crash)
 		}
 		spex_spx_fix_crc(b, base->len);
 		if (spex_model_load(b, base->len, NULL, &m, NULL) == SPEX_OK) {
-			const struct spex_model_info *mi = spex_model_info(m);
+			const struct spex_model_desc *mi = spex_model_info(m);
 			void *scratch = malloc(spex_model_scratch_size(m));
 			void *in = calloc(1, mi->input_bytes);
 			void *out = malloc(mi->output_bytes + 1);
@@ -381,8 +381,8 @@ TEST(random_patches_never_crash)
 
 TEST(round_trip_and_info)
 {
-	const struct spex_model_info *mi;
-	struct spex_layer_info li;
+	const struct spex_model_desc *mi;
+	struct spex_layer_desc li;
 	struct spex_model *m = NULL;
 	struct spex_diag d;
 
@@ -407,16 +407,16 @@ TEST(round_trip_and_info)
 	CHECK_EQ(mi->file_bytes, bases[M_HEAD].len);
 	CHECK(mi->dense_file_bytes > mi->file_bytes);
 	CHECK_EQ(spex_model_exit_threshold(m, 0), 52429);
-	CHECK_EQ(spex_model_layer_info(m, 0, &li), SPEX_OK);
+	CHECK_EQ(spex_layer_describe(m, 0, &li), SPEX_OK);
 	CHECK_EQ(li.fan_in, 784);
 	CHECK_EQ(li.in_degree, 112);
 	CHECK_EQ(li.pattern, SPX_PAT_CF3);
 	CHECK_EQ(li.z, 8);
 	CHECK_EQ(li.layout, SPEX_FC_BANKED);
-	CHECK_EQ(spex_model_layer_info(m, 3, &li), SPEX_OK);
+	CHECK_EQ(spex_layer_describe(m, 3, &li), SPEX_OK);
 	CHECK_EQ(li.branch, 2);
 	CHECK_EQ(li.layout, SPEX_FC_WINDOW);	/* dense */
-	CHECK_EQ(spex_model_layer_info(m, 4, &li), SPEX_E_LIMIT);
+	CHECK_EQ(spex_layer_describe(m, 4, &li), SPEX_E_LIMIT);
 	spex_model_free(m);
 }
 

@@ -55,7 +55,7 @@ int main(int argc, char **argv)
 	u32 n_inputs = 300, seed = 1, i, l, exits[SPX_MAX_EXITS] = { 0 };
 	u32 offloads = 0;
 	u64 macs = 0, bytes_sent = 0;
-	const struct spex_model_info *mi;
+	const struct spex_model_desc *mi;
 	struct spex_model *m = NULL;
 	struct spex_diag diag;
 	struct spex_policy policy;
@@ -114,9 +114,9 @@ int main(int argc, char **argv)
 	       mi->name, mi->in_c, mi->in_h, mi->in_w, mi->n_classes,
 	       mi->n_exits, mi->output_bytes);
 	for (l = 0; l < mi->n_layers; l++) {
-		struct spex_layer_info li;
+		struct spex_layer_desc li;
 
-		spex_model_layer_info(m, l, &li);
+		spex_layer_describe(m, l, &li);
 		printf("  layer %u%s: fc %u -> %u, in-degree %u (%.1f%%), %s z=%u, %s layout\n",
 		       l, li.branch ? " (exit)" : "", li.fan_in, li.out_c,
 		       li.in_degree, 100.0 * li.in_degree / li.fan_in,

@@ -55,7 +55,7 @@ struct config {
 struct server {
 	struct config cfg;
 	struct spex_model *tail;
-	const struct spex_model_info *mi;
+	const struct spex_model_desc *mi;
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	unsigned int port;		/* bound port */
@@ -243,7 +243,7 @@ static void got_header(struct worker *w, struct conn *c)
 static void got_frame(struct worker *w, struct conn *c)
 {
 	const struct spex_wire_req *q = (const void *)c->buf;
-	const struct spex_model_info *mi = w->srv->mi;
+	const struct spex_model_desc *mi = w->srv->mi;
 	uint32_t len = le32toh(q->payload_len);
 	uint64_t id = le64toh(q->request_id);
 	const uint8_t *payload = c->buf + SPEX_WIRE_HDR_LEN;
@@ -484,7 +484,7 @@ static int open_listener(struct server *s, bool first)
 
 static int worker_init(struct server *s, struct worker *w, unsigned int idx)
 {
-	const struct spex_model_info *mi = s->mi;
+	const struct spex_model_desc *mi = s->mi;
 	struct io_uring_params p = { 0 };
 	int ret;
 

@@ -50,46 +50,6 @@ struct spex_diag {
 	char msg[160];
 };
 
-/* What a model is, for MODEL_INFO, spexctl info and the demo. */
-struct spex_model_info {
-	char name[SPX_NAME_LEN];
-	u8 hash[SPX_HASH_LEN];
-	u32 role;		/* enum spx_role */
-	u32 dtype;		/* enum spx_dtype */
-	u32 in_c, in_h, in_w;
-	u32 n_classes;
-	u32 n_layers, n_main, n_exits;
-	u32 input_bytes;	/* bytes of one input */
-	u32 output_bytes;	/* HEAD: bottleneck; FULL/TAIL: logits */
-	u32 out_c, out_h, out_w;/* main-path output shape */
-	struct spx_qparam input_q;
-	struct spx_qparam output_q; /* main-path output (bottleneck) */
-	u64 weights;		/* stored weights (nonzeros) */
-	u64 dense_weights;	/* the same layers, dense */
-	u64 macs;		/* main path + every exit branch */
-	u64 dense_macs;
-	u64 file_bytes;		/* size of the .spx */
-	u64 dense_file_bytes;	/* a dense int8/f32 model of the same shape */
-	u64 mem_bytes;		/* runtime memory of the loaded model */
-	u64 scratch_bytes;	/* per job */
-};
-
-/* One layer, for listings. */
-struct spex_layer_info {
-	u32 type;		/* enum spx_layer_type */
-	u32 branch;		/* 0: main path; e + 1: exit e's branch */
-	u32 in_c, in_h, in_w;
-	u32 out_c, out_h, out_w;
-	u32 fan_in;		/* FC: inputs; conv: input channels */
-	u32 in_degree;		/* edges per output (FC) / channels (conv) */
-	u32 pattern;		/* enum spx_pattern_type */
-	u32 z;
-	u32 layout;		/* FC: enum spex_fc_layout */
-	u64 weights;
-	u64 macs;
-	u64 dense_macs;
-};
-
 /* Parse, validate and build a model. All validation happens before the
  * one allocation; returns an enum spex_status and fills diag (optional). */
 int spex_model_load(const void *blob, size_t len,
@@ -97,16 +57,21 @@ int spex_model_load(const void *blob, size_t len,
 		    struct spex_model **out, struct spex_diag *diag);
 void spex_model_free(struct spex_model *m);
 
-const struct spex_model_info *spex_model_info(const struct spex_model *m);
-int spex_model_layer_info(const struct spex_model *m, u32 i,
-			  struct spex_layer_info *li);
 /*
- * The model part of a MODEL_INFO answer: every field spex_model_info()
- * knows. The caller fills the rest (model id, layer buffer, policy,
- * statistics); spex_layer_describe() fills one layer entry.
+ * What a model is, in the uapi's own record (struct spex_model_desc, the
+ * SPEX_IOC_MODEL_INFO answer): every model field filled at load; the
+ * request fields, the policy and the statistics are 0.
+ */
+const struct spex_model_desc *spex_model_info(const struct spex_model *m);
+/*
+ * A MODEL_INFO answer's model part: everything but the request fields
+ * (model_id, layers, layers_cap, which are kept) comes from
+ * spex_model_info(), so policy and statistics are 0 for the caller to
+ * fill. The module and libspex both answer with it.
  */
 void spex_model_describe(const struct spex_model *m,
 			 struct spex_model_desc *d);
+/* Layer i as MODEL_INFO lists it; SPEX_E_LIMIT (d zeroed) past the end. */
 int spex_layer_describe(const struct spex_model *m, u32 i,
 			struct spex_layer_desc *d);
 /* Make a set policy explicit: with no thresholds of its own (n_thresholds
