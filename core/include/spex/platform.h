@@ -20,12 +20,15 @@
 #include <linux/overflow.h>
 #include <linux/math64.h>
 #include <linux/stdarg.h>
+#include <asm/byteorder.h>
 
 #define spex_alloc(n)		kvzalloc((n), GFP_KERNEL)
 #define spex_free(p)		kvfree(p)
 #define spex_snprintf		snprintf
 #define spex_vsnprintf		vsnprintf
 #define spex_div_u64(a, b)	div64_u64((a), (b))
+#define spex_le16_to_cpu(x)	le16_to_cpu(x)
+#define spex_le32_to_cpu(x)	le32_to_cpu(x)
 /* Floating point never runs in the kernel: f32 models are refused. */
 #define SPEX_CORE_FLOAT		0
 #else /* userspace */
@@ -39,6 +42,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <math.h>
+#include <endian.h>
 
 #ifndef U32_MAX
 #define U32_MAX			UINT32_MAX
@@ -62,6 +66,8 @@ typedef __u64 u64;
 #define spex_snprintf		snprintf
 #define spex_vsnprintf		vsnprintf
 #define spex_div_u64(a, b)	((u64)(a) / (u64)(b))
+#define spex_le16_to_cpu(x)	((u16)le16toh(x))
+#define spex_le32_to_cpu(x)	((u32)le32toh(x))
 #define SPEX_CORE_FLOAT		1
 #define check_add_overflow(a, b, d)	__builtin_add_overflow(a, b, d)
 #define check_mul_overflow(a, b, d)	__builtin_mul_overflow(a, b, d)
