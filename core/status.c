@@ -4,7 +4,7 @@
  * module returns the errno and also hands the status itself back to
  * userspace, so a rejected model can say exactly why.
  */
-#include <spex/engine.h>
+#include "status.h"
 
 struct spex_status_desc {
 	const char *name;
@@ -12,7 +12,7 @@ struct spex_status_desc {
 	int err;
 };
 
-static const struct spex_status_desc status_table[SPEX_STATUS_COUNT] = {
+static const struct spex_status_desc status_table[] = {
 	[SPEX_OK]		= { "SPEX_OK", "success", 0 },
 	[SPEX_E_TRUNCATED]	= { "SPEX_E_TRUNCATED", "model blob is truncated", EINVAL },
 	[SPEX_E_MAGIC]		= { "SPEX_E_MAGIC", "not a .spx model (bad magic)", EINVAL },
@@ -42,6 +42,9 @@ static const struct spex_status_desc status_table[SPEX_STATUS_COUNT] = {
 	[SPEX_E_POLICY]		= { "SPEX_E_POLICY", "bad exit policy", EINVAL },
 };
 
+_Static_assert(SPEX_ARRAY_SIZE(status_table) == SPEX_STATUS_COUNT,
+	       "every status has a row, and SPEX_STATUS_COUNT is the last + 1");
+
 static const struct spex_status_desc *status_desc(int status)
 {
 	if (status < 0 || status >= SPEX_STATUS_COUNT)
@@ -68,4 +71,9 @@ int spex_status_errno(int status)
 	const struct spex_status_desc *d = status_desc(status);
 
 	return d ? d->err : EINVAL;
+}
+
+bool spex_status_known(int status)
+{
+	return status_desc(status) != NULL;
 }

@@ -16,7 +16,7 @@ const char *spex_strerror(int err)
 	if (err <= SPEX_STATUS_ERR(0)) {
 		int st = SPEX_STATUS_ERR(0) - err;
 
-		return st < SPEX_STATUS_COUNT ? spex_status_str(st) :
+		return spex_status_known(st) ? spex_status_str(st) :
 		       "unknown spex status";
 	}
 	switch (err) {

@@ -7,6 +7,7 @@
 #include "spex_test.h"
 #include <spex/engine.h>
 #include "kernels.h"	/* white-box: enum spex_fc_layout */
+#include "status.h"	/* white-box: SPEX_STATUS_COUNT */
 #include "modelgen.h"
 
 enum where { HDR, SEC, META, LAYER, EXIT, DATA, LUT0, RQ, WTS };

@@ -133,6 +133,7 @@ int spex_policy_check(const struct spex_model *m,
 const char *spex_status_name(int status);	/* "SPEX_E_CRC" */
 const char *spex_status_str(int status);	/* "checksum mismatch" */
 int spex_status_errno(int status);		/* positive errno */
+bool spex_status_known(int status);		/* in enum spex_status */
 
 /*
  * Names of enum values, for printing and parsing (core/names.c holds the

@@ -244,7 +244,7 @@ enum spex_status {
 	SPEX_E_OUTPUT,		/* job output buffer too small */
 	SPEX_E_LIMIT,		/* beyond a hard limit of the format */
 	SPEX_E_POLICY,		/* bad policy mode or threshold */
-	SPEX_STATUS_COUNT
+	/* A new status goes here, at the end: core/status.h counts them. */
 };
 
 /* ------------------------------------------------------------------ */
@@ -321,7 +321,13 @@ struct spex_result {
  */
 
 #define SPEX_ABI_VERSION	1
-#define SPEX_IOC_MAGIC		0xB8	/* free in ioctl-number.rst */
+/*
+ * The ioctl type byte. 0xB8 is unused in the kernel's
+ * Documentation/userspace-api/ioctl/ioctl-number.rst (checked against
+ * 6.1: 0xB7 is remoteproc/nsfs, nothing from 0xB8 until 0xC0). Numbers
+ * 0x00-0x3f are ioctls, 0x40-0x7f uring_cmd ops; see kmod.rst.
+ */
+#define SPEX_IOC_MAGIC		0xB8
 
 /* spex_info.features */
 #define SPEX_F_URING_CMD	(1ULL << 0) /* SPEX_URING_CMD_INFER on SQE128 */
