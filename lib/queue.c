@@ -127,13 +127,28 @@ static int job_prepare(struct spex *h, struct lib_job *j,
 	int ret;
 
 	if (!r->input || (r->output_len && !r->output) ||
-	    (r->flags & ~(SPEX_REQ_SCALAR | SPEX_REQ_NO_OFFLOAD)))
+	    (r->flags & ~(SPEX_REQ_SCALAR | SPEX_REQ_NO_OFFLOAD |
+			  SPEX_REQ_BOTTLENECK)))
 		return -EINVAL;
 	ret = h->ops->lookup(h, r->model_id, &m);
 	if (ret)
 		return ret;
 	j->model = m;
 	j->tail = m->tail;
+	if (r->flags & SPEX_REQ_BOTTLENECK) {
+		/* the head ran elsewhere: its bottleneck is the payload */
+		if (r->flags & SPEX_REQ_NO_OFFLOAD || !r->input_len ||
+		    r->input_len > SPEX_WIRE_MAX_PAYLOAD)
+			return -EINVAL;
+		if (m->role != SPX_ROLE_HEAD || !m->tail || m->tail->retired)
+			return -EDESTADDRREQ;
+		j->out = (void *)r->input;
+		j->req.output_len = r->input_len;
+		j->result.decision = SPEX_DECISION_OFFLOAD;
+		j->result.exit_index = SPEX_NO_EXIT;
+		j->result.bottleneck_len = r->input_len;
+		return 0;
+	}
 	if (r->output) {
 		j->out = r->output;
 	} else {
@@ -181,7 +196,10 @@ int spex_submit(struct spex *h, const struct spex_req *reqs, unsigned int n)
 			lib_job_complete(h, j, ret, SPEX_ORIGIN_ERROR);
 			continue;
 		}
-		h->ops->start(h, j);
+		if (reqs[i].flags & SPEX_REQ_BOTTLENECK)
+			lib_head_done(h, j, 0);
+		else
+			h->ops->start(h, j);
 	}
 	if (h->have_ring && io_uring_sq_ready(&h->ring))
 		io_uring_submit(&h->ring);

@@ -194,6 +194,70 @@ TEST(round_trip_equals_full_network)
 	CHECK_EQ(lt_serve_stop(&sv), 0);	/* SIGTERM: clean exit 0 */
 }
 
+/* SPEX_REQ_BOTTLENECK: a bottleneck computed elsewhere (the edge
+ * datapath) goes to the tail alone and gets the whole network's answer;
+ * without a tail, or with a dead one, it still completes exactly once. */
+TEST(bottleneck_only_job)
+{
+	struct spex_policy pol = { .mode = SPEX_MODE_FORCE_OFFLOAD };
+	struct lt_server sv;
+	struct spex *h;
+	u32 id;
+
+	CHECK_EQ(lt_serve_start(&sv, tail_path, 2), 0);
+	h = open_head(&id, sv.port, 10000, 2);
+	for (u32 i = 0; i < 16; i++) {
+		s8 in[64];
+		u8 bn[4096];
+		struct spex_result head, full;
+		struct spex_completion c;
+		struct spex_req r = { .model_id = id, .input = bn,
+				      .flags = SPEX_REQ_BOTTLENECK,
+				      .user_data = 77 + i };
+
+		lt_input(&S, 600 + i, in);
+		lt_run_head(&S, &pol, in, &head, bn);
+		lt_run_full(&S, in, &full);
+		r.input_len = head.bottleneck_len;
+		CHECK_EQ(spex_infer(h, &r, &c), 0);
+		CHECK_EQ(c.origin, SPEX_ORIGIN_TAIL);
+		CHECK_EQ(c.user_data, 77 + i);
+		CHECK_EQ(c.result.decision, SPEX_DECISION_OFFLOAD);
+		CHECK_EQ(c.result.class_id, full.class_id);
+		CHECK_EQ(c.result.confidence_q16, full.confidence_q16);
+	}
+	{
+		u8 bn[8] = { 0 };
+		struct spex_completion c;
+		struct spex_req r = { .model_id = id, .input = bn,
+				      .input_len = sizeof(bn),
+				      .flags = SPEX_REQ_BOTTLENECK |
+					       SPEX_REQ_NO_OFFLOAD };
+
+		CHECK_EQ(spex_infer(h, &r, &c), -EINVAL);
+		r.flags = SPEX_REQ_BOTTLENECK;
+		CHECK_EQ(spex_set_offload(h, id, NULL), 0);
+		CHECK_EQ(spex_infer(h, &r, &c), -EDESTADDRREQ);
+	}
+	spex_close(h);
+	CHECK_EQ(lt_serve_stop(&sv), 0);
+
+	h = open_head(&id, lt_dead_port(), 10000, 2);
+	{
+		u8 bn[16] = { 0 };
+		struct spex_completion c;
+		struct spex_req r = { .model_id = id, .input = bn,
+				      .input_len = sizeof(bn),
+				      .flags = SPEX_REQ_BOTTLENECK };
+
+		CHECK_EQ(spex_infer(h, &r, &c), 0);
+		CHECK_EQ(c.origin, SPEX_ORIGIN_FALLBACK);
+		CHECK_EQ(c.tail_err, -ECONNREFUSED);
+		CHECK(c.result.flags & SPEX_RF_FALLBACK);
+	}
+	spex_close(h);
+}
+
 TEST(server_not_running)
 {
 	u32 id;
@@ -482,7 +546,8 @@ static void setup(void)
 		exit(1);
 }
 
-TEST_MAIN(T(round_trip_equals_full_network), T(server_not_running),
+TEST_MAIN(T(round_trip_equals_full_network), T(bottleneck_only_job),
+	  T(server_not_running),
 	  T(server_killed_between_jobs), T(server_dies_mid_job),
 	  T(server_answers_garbage), T(server_answers_half),
 	  T(server_silent_deadline), T(hash_mismatch),

@@ -127,6 +127,14 @@ int spex_set_offload(struct spex *h, uint32_t model_id,
 #define SPEX_REQ_SCALAR		0x1	/* scalar kernels for this job */
 #define SPEX_REQ_NO_OFFLOAD	0x2	/* return the bottleneck, never send
 					 * it to the tail */
+#define SPEX_REQ_BOTTLENECK	0x4	/* input is the head's bottleneck,
+					 * computed elsewhere (the edge
+					 * datapath, tools/spex-edge): skip
+					 * the head, send it to the model's
+					 * tail (-EDESTADDRREQ without one);
+					 * completes TAIL or FALLBACK, with
+					 * decision OFFLOAD and no local
+					 * guess (the caller has it) */
 
 /* One job. input holds the model's input_bytes; output (optional) gets
  * the bottleneck on OFFLOAD or the logits on FINAL and needs the model's
