@@ -34,9 +34,9 @@ static int dev_info(struct spex *h, struct spex_info *info)
 }
 
 static int dev_load(struct spex *h, const void *blob, size_t len,
-		    uint32_t *id, struct spex_load_error *err)
+		    uint32_t flags, uint32_t *id, struct spex_load_error *err)
 {
-	struct spex_load ld = { 0 };
+	struct spex_load ld = { .flags = flags };
 	int ret;
 
 	ld.blob = (uintptr_t)blob;

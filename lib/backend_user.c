@@ -42,7 +42,7 @@ static int user_info(struct spex *h, struct spex_info *info)
 }
 
 static int user_load(struct spex *h, const void *blob, size_t len,
-		     uint32_t *id, struct spex_load_error *err)
+		     uint32_t flags, uint32_t *id, struct spex_load_error *err)
 {
 	const struct spex_model_desc *mi;
 	struct spex_model *model;
@@ -51,6 +51,9 @@ static int user_load(struct spex *h, const void *blob, size_t len,
 	size_t need;
 	int st;
 
+	/* every job here runs in a process: the atomic mark changes nothing */
+	if (flags & ~SPEX_LOAD_F_ATOMIC)
+		return -EINVAL;
 	st = spex_model_load(blob, len, NULL, &model, &diag);
 	if (st != SPEX_OK) {
 		if (!diag.status)

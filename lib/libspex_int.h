@@ -161,7 +161,7 @@ struct spex {
 struct lib_backend_ops {
 	int (*info)(struct spex *h, struct spex_info *info);
 	int (*load)(struct spex *h, const void *blob, size_t len,
-		    uint32_t *id, struct spex_load_error *err);
+		    uint32_t flags, uint32_t *id, struct spex_load_error *err);
 	int (*unload)(struct spex *h, uint32_t id);
 	int (*list)(struct spex *h, uint32_t *ids, uint32_t cap);
 	int (*describe)(struct spex *h, uint32_t id,

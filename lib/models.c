@@ -55,8 +55,9 @@ void lib_model_drop(struct spex *h, uint32_t id)
 }
 
 
-int spex_load_blob(struct spex *h, const void *blob, size_t len,
-		   uint32_t *model_id, struct spex_load_error *err)
+int spex_load_blob_flags(struct spex *h, const void *blob, size_t len,
+			 uint32_t flags, uint32_t *model_id,
+			 struct spex_load_error *err)
 {
 	if (err)
 		memset(err, 0, sizeof(*err));
@@ -64,11 +65,23 @@ int spex_load_blob(struct spex *h, const void *blob, size_t len,
 		return -EINVAL;
 	if (len > UINT32_MAX)
 		return -EFBIG;
-	return h->ops->load(h, blob, len, model_id, err);
+	return h->ops->load(h, blob, len, flags, model_id, err);
+}
+
+int spex_load_blob(struct spex *h, const void *blob, size_t len,
+		   uint32_t *model_id, struct spex_load_error *err)
+{
+	return spex_load_blob_flags(h, blob, len, 0, model_id, err);
 }
 
 int spex_load_file(struct spex *h, const char *path, uint32_t *model_id,
 		   struct spex_load_error *err)
+{
+	return spex_load_file_flags(h, path, 0, model_id, err);
+}
+
+int spex_load_file_flags(struct spex *h, const char *path, uint32_t flags,
+			 uint32_t *model_id, struct spex_load_error *err)
 {
 	void *blob = NULL;
 	size_t len = 0, cap = 0;
@@ -109,7 +122,7 @@ int spex_load_file(struct spex *h, const char *path, uint32_t *model_id,
 			break;
 		len += (size_t)n;
 	}
-	ret = spex_load_blob(h, blob, len, model_id, err);
+	ret = spex_load_blob_flags(h, blob, len, flags, model_id, err);
 out:
 	free(blob);
 	close(fd);

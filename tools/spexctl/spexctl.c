@@ -45,6 +45,7 @@ struct opts {
 	uint32_t n_thr;
 	uint32_t thr[SPX_MAX_EXITS];
 	bool reset;
+	bool atomic;			/* load: SPEX_LOAD_F_ATOMIC */
 };
 
 static const char *name_of(const char *const *names, size_t n, uint32_t v)
@@ -255,11 +256,12 @@ static void describe(struct spex *h, uint32_t id, const struct opts *o)
 		    SPX_MAX_LAYERS, o);
 }
 
-static uint32_t load_or_die(struct spex *h, const char *path)
+static uint32_t load_flags_or_die(struct spex *h, const char *path,
+				  uint32_t flags)
 {
 	struct spex_load_error err;
 	uint32_t id;
-	int ret = spex_load_file(h, path, &id, &err);
+	int ret = spex_load_file_flags(h, path, flags, &id, &err);
 
 	if (ret == 0)
 		return id;
@@ -267,6 +269,11 @@ static uint32_t load_or_die(struct spex *h, const char *path)
 		die("%s: %s (byte %u): %s", path, spex_strerror(ret),
 		    err.offset, err.msg);
 	die("%s: %s", path, spex_strerror(ret));
+}
+
+static uint32_t load_or_die(struct spex *h, const char *path)
+{
+	return load_flags_or_die(h, path, 0);
 }
 
 static int cmd_info(const struct opts *o, int argc, char **argv)
@@ -300,9 +307,9 @@ static int cmd_load(const struct opts *o, int argc, char **argv)
 	uint32_t id;
 
 	if (argc != 1)
-		die("usage: spexctl load FILE.spx");
+		die("usage: spexctl load [--atomic] FILE.spx");
 	h = open_handle(o, true, "load");
-	id = load_or_die(h, argv[0]);
+	id = load_flags_or_die(h, argv[0], o->atomic ? SPEX_LOAD_F_ATOMIC : 0);
 	if (o->json)
 		printf("{\"id\":%u}\n", id);
 	else
@@ -817,7 +824,10 @@ static void usage(FILE *f)
 "usage: spexctl [--json] [--backend auto|device|user] [--device PATH]\n"
 "               COMMAND [ARGS]\n\n"
 "  info [ID | FILE.spx]    the backend, a loaded model, or a .spx file\n"
-"  load FILE.spx           load a model into /dev/spex, print its id\n"
+"  load [--atomic] FILE.spx\n"
+"                          load a model into /dev/spex, print its id;\n"
+"                          --atomic marks it for XDP/TC programs\n"
+"                          (bpf_spex_run(), spex-edge)\n"
 "  unload ID               unload a model\n"
 "  list                    models loaded in /dev/spex\n"
 "  policy ID [--mode auto|local|offload] [--threshold T[,T...]] [--reset]\n"
@@ -866,7 +876,7 @@ int main(int argc, char **argv)
 {
 	enum { O_JSON = 256, O_BACKEND, O_DEVICE, O_LABELS, O_SERVER, O_RAW,
 	       O_FIRST, O_COUNT, O_DEADLINE, O_MODE, O_THR, O_RESET, O_PER,
-	       O_SCALAR };
+	       O_SCALAR, O_ATOMIC };
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, O_JSON },
 		{ "backend", required_argument, NULL, O_BACKEND },
@@ -882,6 +892,7 @@ int main(int argc, char **argv)
 		{ "reset", no_argument, NULL, O_RESET },
 		{ "per-input", no_argument, NULL, O_PER },
 		{ "scalar", no_argument, NULL, O_SCALAR },
+		{ "atomic", no_argument, NULL, O_ATOMIC },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -939,6 +950,7 @@ int main(int argc, char **argv)
 		case O_RESET: o.reset = true; break;
 		case O_PER: o.per_input = true; break;
 		case O_SCALAR: o.scalar = true; break;
+		case O_ATOMIC: o.atomic = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

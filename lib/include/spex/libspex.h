@@ -90,6 +90,14 @@ int spex_load_file(struct spex *h, const char *path, uint32_t *model_id,
 		   struct spex_load_error *err);
 int spex_load_blob(struct spex *h, const void *blob, size_t len,
 		   uint32_t *model_id, struct spex_load_error *err);
+/* The same with SPEX_LOAD_F_* flags of the uapi (libspex 1.1):
+ * SPEX_LOAD_F_ATOMIC marks a device model for jobs from XDP/TC programs
+ * (bpf_spex_run()); the user backend accepts it and ignores it. */
+int spex_load_file_flags(struct spex *h, const char *path, uint32_t flags,
+			 uint32_t *model_id, struct spex_load_error *err);
+int spex_load_blob_flags(struct spex *h, const void *blob, size_t len,
+			 uint32_t flags, uint32_t *model_id,
+			 struct spex_load_error *err);
 int spex_unload_model(struct spex *h, uint32_t model_id);
 
 /* Loaded model ids, ascending; returns the count (may exceed cap). */
