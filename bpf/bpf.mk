@@ -87,3 +87,7 @@ bench-bpf: all kmod
 			$(abspath $(BPF_TEST_BUILD)) $(abspath $(SPEX_TRACE_BIN)) \
 			bench | grep -E '^(#|not ok)'; \
 	done
+
+# spex_edge.bpf.c reads the frame layout from the uapi header.
+$(BPF_BUILD)/spex_edge.bpf.o: BPF_CFLAGS += -Iinclude/uapi
+$(BPF_BUILD)/spex_edge.bpf.o: include/uapi/linux/spex_edge.h

@@ -22,5 +22,6 @@ $(TOOLS_COMMON_LIB): $(TOOLS_COMMON_SRCS:%.c=$(BUILD)/rel/%.o)
 -include tools/spex-serve/spex-serve.mk
 -include tools/spexctl/spexctl.mk
 -include tools/spex-trace/trace.mk
+-include tools/spex-edge/spex-edge.mk
 
 all: $(TOOLS_BINS)
