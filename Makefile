@@ -55,6 +55,7 @@ include tests/unit/unit.mk
 -include kmod/kmod.mk
 -include tests/vm/vm.mk
 -include bpf/bpf.mk
+-include tests/edge/edge.mk
 
 # Every fragment adds the package groups (scripts/deps/GROUP.list) it needs.
 DEPS_GROUPS	+= build
