@@ -12,6 +12,7 @@
 set -u
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
+. "$repo/scripts/count-results.sh"
 BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$repo/$BUILD ;; esac
 cache=${SPEX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/spex}
@@ -44,10 +45,9 @@ for k in $(cd "$repo" && scripts/list-kernels.sh); do
 		"$mdir" "${SPEX_EDGE_N:-300}") > "$log" 2>&1
 	rc=$?
 	cat "$log"
-	line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
-	if [ -n "$line" ]; then
-		pass=$((pass + $(echo "$line" | sed -E 's/^(.*[^0-9])?([0-9]+) passed.*/\2/')))
-		fail=$((fail + $(echo "$line" | sed -E 's/.*passed, ([0-9]+) failed.*/\1/')))
+	if count_results "$log"; then
+		pass=$((pass + p))
+		fail=$((fail + f))
 	else
 		fail=$((fail + 1))
 	fi
