@@ -32,7 +32,6 @@
 #include "spex_compat.h"
 #include "spex_internal.h"
 #include "spex_trace.h"
-#include "../core/quant_u8.h"
 
 #define SPEX_ATOMIC_ALIGN	64
 

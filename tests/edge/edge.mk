@@ -4,11 +4,11 @@
 
 EDGE_TEST_BUILD	:= $(BUILD)/edge
 EDGE_SENSOR	:= $(EDGE_TEST_BUILD)/edge_sensor
-EDGE_TEST_INC	:= -Iinclude/uapi -Ilib/include -Icore/include -Icore \
+EDGE_TEST_INC	:= -Iinclude/uapi -Ilib/include -Icore/include \
 		   -Itools/common -Ibpf -I$(BUILD)/bpf
 all: $(EDGE_SENSOR)
 
-$(EDGE_SENSOR): tests/edge/edge_sensor.c bpf/spex_edge.h core/quant_u8.h \
+$(EDGE_SENSOR): tests/edge/edge_sensor.c bpf/spex_edge.h core/include/spex/engine.h \
 		include/uapi/linux/spex_edge.h $(BUILD)/bpf/spex_echo.skel.h \
 		$(TOOLS_COMMON_LIB) $(LIBSPEX_A)
 	@mkdir -p $(@D)

@@ -57,7 +57,7 @@
 
 #include "spex/libspex.h"
 #include "spex_edge.h"
-#include "quant_u8.h"
+#include <spex/engine.h>	/* spex_quant_u8() */
 #include "idx.h"
 #include "clock.h"
 #include "fail.h"

@@ -46,7 +46,7 @@ $(BUILD)/selftests/spex_bench: tests/selftests/spex_bench.c $(SELFTEST_HELP) $(C
 # The kfunc test: a BPF program (clang -target bpf, vmlinux.h from
 # bpf/bpf.mk; the kfunc resolves in spex.ko's BTF at load) and its
 # skeleton, linked with libbpf. It quantizes uint8 inputs as the module
-# does, with core's private quant_u8.h (CORE_PRIV_INC).
+# does, with spex_quant_u8() from <spex/engine.h>.
 KF_BPF		:= $(BUILD)/selftests/spex_kfunc
 $(KF_BPF).bpf.o: tests/selftests/spex_kfunc.bpf.c bpf/spex_kfunc.bpf.h $(BUILD)/bpf/vmlinux.h
 	@mkdir -p $(@D)
@@ -60,5 +60,5 @@ $(KF_BPF).skel.h: $(KF_BPF).bpf.o
 $(BUILD)/selftests/spex_kfunc_test: tests/selftests/spex_kfunc_test.c $(KF_BPF).skel.h \
 		$(SELFTEST_HELP) $(CORE_REL_LIB) | $(KSFT_HARNESS)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(SELFTEST_FLAGS) $(CORE_PRIV_INC) -I$(BUILD)/selftests $(DEPFLAGS) $< $(SELFTEST_HELP) \
+	$(Q)$(CC) $(SELFTEST_FLAGS) -I$(BUILD)/selftests $(DEPFLAGS) $< $(SELFTEST_HELP) \
 		$(CORE_REL_LIB) -o $@ -lbpf -luring -lm

@@ -24,7 +24,6 @@
 
 #include "kselftest_harness.h"
 #include "spex_st.h"
-#include "quant_u8.h"
 #include "spex_kfunc.skel.h"
 #include "../kapi/spex_kapi_test.h"
 
