@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT OR GPL-2.0
 /*
- * Predefined-sparse connection patterns (see pattern.h).
+ * Predefined-sparse connection patterns (the generator <spex/engine.h>
+ * declares).
  *
  * Everything here is integer-only and allocation-free; the same parameters
  * give the same edges in the kernel, in libspex and in spex-train.

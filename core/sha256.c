@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT OR GPL-2.0
 /*
- * SHA-256 as FIPS 180-4 specifies it; see sha256.h.
+ * SHA-256 as FIPS 180-4 specifies it (declared in <spex/engine.h>): the
+ * model content hash. Userspace only.
  */
 #include <spex/engine.h>
 
