@@ -6,7 +6,9 @@
  */
 #include "spex_test.h"
 #include "fuzz_one.h"
+#include "file.h"
 #include <dirent.h>
+#include <errno.h>
 
 #ifndef SPEX_SRCDIR
 #define SPEX_SRCDIR "."
@@ -24,23 +26,17 @@ TEST(replay_regressions)
 		return;
 	while ((de = readdir(d))) {
 		char path[1024];
-		u8 *buf;
-		long len;
-		FILE *f;
+		size_t len;
+		void *buf;
+		int ret;
 
 		if (de->d_name[0] == '.' || !strstr(de->d_name, ".spxf"))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		f = fopen(path, "rb");
-		CHECK(f != NULL, "%s", path);
-		if (!f)
+		ret = read_file(path, 0, &buf, &len);
+		CHECK(ret == 0, "%s: %s", path, strerror(-ret));
+		if (ret)
 			continue;
-		fseek(f, 0, SEEK_END);
-		len = ftell(f);
-		rewind(f);
-		buf = malloc(len ? len : 1);
-		CHECK(fread(buf, 1, len, f) == (size_t)len);
-		fclose(f);
 		spex_fuzz_one(buf, len);
 		free(buf);
 		n++;
