@@ -1,52 +1,16 @@
 // SPDX-License-Identifier: MIT OR GPL-2.0
 /*
- * Packing: turn a layer's edge list and file-order weights into the
- * runtime structs of kernels.h, with the weights in the order the kernels
- * read them. The FC layout (WINDOW, BANKED, GATHER) is detected from the
- * edges themselves, so any pattern generator that happens to produce
- * contiguous rows gets the fast path.
+ * FC packing: turn an FC layer's edge list and file-order weights into a
+ * struct spex_fc, with the weights in the order the kernels read them.
+ * The layout (WINDOW, BANKED, GATHER) is detected from the edges
+ * themselves, so any pattern generator that happens to produce contiguous
+ * rows gets the fast path.
  *
- * Everything lives in the caller's memory (one allocation, sized by the
- * *_bound functions before the edges exist); nothing is allocated here.
+ * Everything lives in the caller's memory (one allocation, sized by
+ * spex_fc_pack_bound() before the edges exist); nothing is allocated here.
  */
-#include "kernels.h"
-#include <spex/engine.h>
-
-#define PACK_ALIGN	64
-
-/* a + b, a * b on size_t with overflow poisoning to SIZE_MAX. */
-static size_t sz_add(size_t a, size_t b)
-{
-	size_t r;
-
-	if (a == SIZE_MAX || b == SIZE_MAX || check_add_overflow(a, b, &r))
-		return SIZE_MAX;
-	return r;
-}
-
-static size_t sz_mul(size_t a, size_t b)
-{
-	size_t r;
-
-	if (a == SIZE_MAX || b == SIZE_MAX || check_mul_overflow(a, b, &r))
-		return SIZE_MAX;
-	return r;
-}
-
-static size_t sz_align(size_t a)
-{
-	a = sz_add(a, PACK_ALIGN - 1);
-	return a == SIZE_MAX ? SIZE_MAX : a & ~(size_t)(PACK_ALIGN - 1);
-}
-
-static size_t sz_max(size_t a, size_t b)
-{
-	return a > b ? a : b;
-}
-
-/* ---------------------------------------------------------------- */
-/* FC                                                                */
-/* ---------------------------------------------------------------- */
+#include "fc_pack.h"
+#include "pack_util.h"
 
 /* Where each part of an FC pack lives in mem (byte offsets). */
 struct fc_plan {
@@ -164,18 +128,6 @@ static int row_banked(const u32 *row, u32 n_in, u32 z, u32 seglen,
 		seg[s] = bank * (bs + seglen) + a0;
 	}
 	return 1;
-}
-
-static void put_weight(void *dst, size_t di, const void *src, size_t si,
-		       u32 elem_size)
-{
-	if (elem_size == 1) {
-		((s8 *)dst)[di] = ((const s8 *)src)[si];
-	} else {
-		u32 v = spex_le32((const u8 *)src + si * 4);
-
-		memcpy((u8 *)dst + di * 4, &v, 4);
-	}
 }
 
 int spex_fc_pack(struct spex_fc *fc, u32 n_in, u32 n_out, u32 d_in, u32 z,
@@ -337,122 +289,5 @@ weights:
 		fc->w8 = w;
 	else
 		fc->wf = w;
-	return SPEX_OK;
-}
-
-/* ---------------------------------------------------------------- */
-/* Conv                                                              */
-/* ---------------------------------------------------------------- */
-
-static int conv_shape_ok(const struct spex_conv_shape *sh)
-{
-	return sh->in_c && sh->in_h && sh->in_w && sh->out_c &&
-	       sh->kh && sh->kw && sh->kh <= SPX_MAX_KERNEL &&
-	       sh->kw <= SPX_MAX_KERNEL && sh->stride &&
-	       sh->cin_deg && sh->cin_deg <= sh->in_c &&
-	       sh->in_c <= SPX_MAX_DIM && sh->out_c <= SPX_MAX_DIM &&
-	       sh->in_h <= SPX_MAX_DIM && sh->in_w <= SPX_MAX_DIM &&
-	       sh->pad <= SPX_MAX_KERNEL &&
-	       (u64)sh->in_h + 2 * sh->pad >= sh->kh &&
-	       (u64)sh->in_w + 2 * sh->pad >= sh->kw;
-}
-
-u64 spex_conv_weight_count(const struct spex_conv_shape *sh)
-{
-	if (!conv_shape_ok(sh) ||
-	    spex_mask_check(sh->mask_type, sh->mask_period, sh->kh, sh->kw))
-		return 0;
-	return spex_mask_count(sh->mask_type, sh->mask_period, sh->kh, sh->kw,
-			       sh->out_c, sh->cin_deg);
-}
-
-struct conv_plan {
-	size_t cin, tap_start, taps, w, total;
-};
-
-static void conv_plan(struct conv_plan *p, const struct spex_conv_shape *sh,
-		      u32 elem_size)
-{
-	size_t slots = sz_mul(sh->out_c, sh->cin_deg);
-	size_t maxw = sz_mul(slots, (size_t)sh->kh * sh->kw);
-
-	p->cin = 0;
-	p->tap_start = sz_align(sz_mul(slots, 4));
-	p->taps = sz_add(p->tap_start, sz_align(sz_mul(sz_add(slots, 1), 4)));
-	p->w = sz_add(p->taps, sz_align(maxw));
-	p->total = sz_add(p->w, sz_align(sz_add(sz_mul(maxw, elem_size),
-						 SPEX_FC_W_PAD)));
-}
-
-size_t spex_conv_pack_bound(const struct spex_conv_shape *sh, u32 elem_size)
-{
-	struct conv_plan p;
-
-	conv_plan(&p, sh, elem_size);
-	return p.total;
-}
-
-int spex_conv_pack(struct spex_conv *cv, const struct spex_conv_shape *sh,
-		   const u32 *cin, const void *w_file, u32 elem_size,
-		   void *mem)
-{
-	struct conv_plan p;
-	u8 *base = mem;
-	u32 *cin_out, *tap_start;
-	u8 *taps;
-	void *w;
-	size_t slots, k, t = 0;
-	u32 o, s, n, i;
-
-	memset(cv, 0, sizeof(*cv));
-	if (!conv_shape_ok(sh) || (elem_size != 1 && elem_size != 4))
-		return SPEX_E_SHAPE;
-	if (spex_mask_check(sh->mask_type, sh->mask_period, sh->kh, sh->kw))
-		return SPEX_E_LAYER;
-	conv_plan(&p, sh, elem_size);
-	if (p.total == SIZE_MAX)
-		return SPEX_E_OVERFLOW;
-	slots = (size_t)sh->out_c * sh->cin_deg;
-	for (k = 0; k < slots; k++)
-		if (cin[k] >= sh->in_c)
-			return SPEX_E_PATTERN;
-
-	cin_out = (u32 *)(base + p.cin);
-	tap_start = (u32 *)(base + p.tap_start);
-	taps = base + p.taps;
-	w = base + p.w;
-	memcpy(cin_out, cin, slots * 4);
-	for (o = 0; o < sh->out_c; o++) {
-		for (s = 0; s < sh->cin_deg; s++) {
-			tap_start[(size_t)o * sh->cin_deg + s] = (u32)t;
-			n = spex_mask_elems(sh->mask_type, sh->mask_period,
-					    sh->kh, sh->kw, o, s, taps + t);
-			for (i = 0; i < n; i++, t++)
-				put_weight(w, t, w_file, t, elem_size);
-		}
-	}
-	tap_start[slots] = (u32)t;
-	memset((u8 *)w + t * elem_size, 0, SPEX_FC_W_PAD);
-
-	cv->in_c = sh->in_c;
-	cv->in_h = sh->in_h;
-	cv->in_w = sh->in_w;
-	cv->out_c = sh->out_c;
-	cv->kh = sh->kh;
-	cv->kw = sh->kw;
-	cv->stride = sh->stride;
-	cv->pad = sh->pad;
-	cv->ph = sh->in_h + 2 * sh->pad;
-	cv->pw = sh->in_w + 2 * sh->pad;
-	cv->out_h = (cv->ph - sh->kh) / sh->stride + 1;
-	cv->out_w = (cv->pw - sh->kw) / sh->stride + 1;
-	cv->cin_deg = sh->cin_deg;
-	cv->cin = cin_out;
-	cv->tap_start = tap_start;
-	cv->taps = taps;
-	if (elem_size == 1)
-		cv->w8 = w;
-	else
-		cv->wf = w;
 	return SPEX_OK;
 }

@@ -2,6 +2,7 @@
 /*
  * Layer kernels: the runtime form of each layer, and the table of kernel
  * implementations (scalar reference, AVX2) picked once at start-up.
+ * Packing a layer into these structs is fc_pack.h / conv_pack.h.
  *
  * The loader (model.c) turns a validated .spx layer into one of these
  * structs; the weights are packed in exactly the order the inner loop reads
@@ -28,6 +29,10 @@ static inline s8 spex_clamp_s8(s32 v, s32 lo)
 		v = 127;
 	return (s8)v;
 }
+
+/* Trailing staged entries / weight bytes SIMD tails may read. */
+#define SPEX_FC_XS_PAD		16
+#define SPEX_FC_W_PAD		64
 
 /* How an FC layer's rows find their inputs (chosen by the loader). */
 enum spex_fc_layout {
@@ -174,90 +179,24 @@ void spex_avgpool_f32(const struct spex_pool *pl, const float *x, float *y);
 void spex_relu_f32(const float *x, float *y, u32 n);
 #endif
 
-/* ------------------------------------------------------------------ */
-/* Packing: from a pattern's edge list to the runtime structs above    */
-/* ------------------------------------------------------------------ */
-
-/* Trailing staged entries / weight bytes SIMD tails may read. */
-#define SPEX_FC_XS_PAD		16
-#define SPEX_FC_W_PAD		64
-/*
- * BANKED is chosen only when each run is at least this long; shorter runs
- * go GATHER (measured with spex-bench: see Documentation/performance.rst).
- */
-#define SPEX_FC_BANKED_MIN_RUN	4
+extern const struct spex_kernels spex_kernels_scalar;
+#ifdef SPEX_HAVE_AVX2
+extern const struct spex_kernels spex_kernels_avx2;
+#endif
 
 /*
- * Staged-input elements (spex_fc.xs_len) an FC layer may need, for any
- * layout, known before packing: size the staging buffer by this.
+ * The fastest implementation this CPU runs. Userspace asks cpuid once
+ * (AVX2 and FMA) and caches the answer; the SPEX_KERNELS env var
+ * ("scalar"/"avx2", read at that first call) overrides it, an unknown or
+ * unrunnable name is ignored. In the kernel it returns scalar: the module
+ * picks AVX2 itself (boot_cpu_has) and passes it in spex_exec.kernels.
  */
-static inline u64 spex_fc_xs_max(u32 n_in, u32 d_in)
-{
-	return (u64)n_in + d_in + SPEX_FC_XS_PAD;
-}
-
+const struct spex_kernels *spex_kernels_best(void);
 /*
- * Upper bound on the bytes spex_fc_pack() uses for any layout, including
- * its internal alignment; SIZE_MAX if that overflows size_t.
- * elem_size: 1 (int8 weights) or 4 (f32).
+ * By name ("scalar", "avx2"); NULL if unknown, or (userspace) if this CPU
+ * lacks AVX2/FMA. The kernel build cannot ask the CPU from core/: there
+ * the caller must check boot_cpu_has(X86_FEATURE_AVX2/FMA) first.
  */
-size_t spex_fc_pack_bound(u32 n_in, u32 n_out, u32 d_in, u32 z,
-			  u32 elem_size);
-
-/*
- * Build fc from an edge list: left[r * d_in + m] is the input read by edge
- * m of output r (spex_pattern_fill order), w_edges the weights in the same
- * order (elem_size 1: s8; 4: little-endian f32, possibly unaligned). The
- * layout is detected from the edges:
- *  - WINDOW if every row r reads (base_r + m) % n_in, m = 0 .. d_in - 1;
- *  - BANKED if z > 1, d_in % z == 0, n_in % z == 0, d_in / z >=
- *    SPEX_FC_BANKED_MIN_RUN and every row's edges m = s + z * i
- *    (i = 0 .. d_in/z - 1) read one bank (left % z) at consecutive
- *    addresses (left / z) modulo n_in / z (clash-free types 1-3);
- *  - GATHER otherwise (each row's indices sorted ascending).
- * Fills n_in, n_out, d_in, layout, xs_len, xs_src, nseg, seglen, seg, idx
- * and w8 (elem_size 1) or wf (4); everything else is zeroed for the caller
- * (bias, biasf, mult, shift, zp, relu). mem: spex_fc_pack_bound() bytes,
- * 64-byte aligned; fc points into it afterwards.
- * Returns SPEX_OK, SPEX_E_SHAPE (zero or inconsistent sizes, d_in > n_in,
- * bad elem_size), SPEX_E_PATTERN (an edge outside [0, n_in)).
- */
-int spex_fc_pack(struct spex_fc *fc, u32 n_in, u32 n_out, u32 d_in, u32 z,
-		 const u32 *left, const void *w_edges, u32 elem_size,
-		 void *mem);
-
-/* The conv geometry spex_conv_pack() fills in (valid if out_h/out_w > 0). */
-struct spex_conv_shape {
-	u32 in_c, in_h, in_w;
-	u32 out_c;
-	u32 kh, kw, stride, pad;
-	u32 cin_deg;		/* input channels per output channel */
-	u32 mask_type;		/* enum spx_mask_type */
-	u32 mask_period;
-};
-
-/*
- * Weights a conv layer stores: sum over (o, s) of its kept taps (the
- * .spx weights_size is this times the element size). 0 if the mask is
- * invalid (spex_mask_check fails).
- */
-u64 spex_conv_weight_count(const struct spex_conv_shape *sh);
-
-/* As spex_fc_pack_bound(); SIZE_MAX on overflow. */
-size_t spex_conv_pack_bound(const struct spex_conv_shape *sh,
-			    u32 elem_size);
-
-/*
- * Build cv: cin[o * cin_deg + s] from the channel edge list, taps and
- * tap_start from spex_mask_elems(), the weights in file order (o, s, tap)
- * copied to aligned storage (elem_size 1: s8 -> w8; 4: LE f32 -> wf).
- * Computes out_h = (in_h + 2 pad - kh) / stride + 1 (likewise out_w),
- * ph, pw. bias/mult/shift/zp/relu are zeroed for the caller.
- * Returns SPEX_OK, SPEX_E_SHAPE, SPEX_E_PATTERN (channel out of range) or
- * SPEX_E_LAYER (bad mask).
- */
-int spex_conv_pack(struct spex_conv *cv, const struct spex_conv_shape *sh,
-		   const u32 *cin, const void *w_file, u32 elem_size,
-		   void *mem);
+const struct spex_kernels *spex_kernels_by_name(const char *name);
 
 #endif /* SPEX_KERNELS_H */

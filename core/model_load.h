@@ -16,6 +16,8 @@
 #define SPEX_MODEL_LOAD_H
 
 #include "model.h"
+#include "fc_pack.h"
+#include "conv_pack.h"
 
 struct spex_loader {
 	const u8 *blob;

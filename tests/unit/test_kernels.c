@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT OR GPL-2.0
 /*
- * Layer kernels (core/kern_*.c) and packing (core/fc_pack.c) against a
- * naive dense reference: the dense weight matrix is rebuilt from the edge
- * list, and every output is recomputed from the unstaged input.
+ * Layer kernels (core/kern_*.c) and packing (core/fc_pack.c,
+ * core/conv_pack.c) against a naive dense reference: the dense weight
+ * matrix is rebuilt from the edge list, and every output is recomputed
+ * from the unstaged input.
  *
  *  - int8: every implementation must equal the reference EXACTLY (so the
  *    scalar and AVX2 kernels are also equal to each other).
@@ -14,6 +15,8 @@
 #include <math.h>
 #include "kernels.h"
 #include <spex/engine.h>
+#include "fc_pack.h"
+#include "conv_pack.h"
 #include "spex_test.h"
 
 /* ------------------------------------------------------------------ */

@@ -20,8 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cblas.h>
-#include "kernels.h"
 #include <spex/engine.h>
+#include "fc_pack.h"
 #include "bench.h"
 
 #define BATCH		32
