@@ -30,6 +30,14 @@ static inline s8 spex_clamp_s8(s32 v, s32 lo)
 	return (s8)v;
 }
 
+#if SPEX_CORE_FLOAT
+/* The f32 ReLU of one value, every scalar path's; NaN maps to 0. */
+static inline float spex_relu1_f32(float v)
+{
+	return v > 0.0f ? v : 0.0f;
+}
+#endif
+
 /* Trailing staged entries / weight bytes SIMD tails may read. */
 #define SPEX_FC_XS_PAD		16
 #define SPEX_FC_W_PAD		64
@@ -147,7 +155,7 @@ struct spex_kernels {
 			     float *y, u32 batch, u32 o0, u32 o1);
 };
 
-/* Staging, shared by every implementation (memory-bound, scalar). */
+/* Staging (kern_stage.c), shared by every implementation. */
 void spex_fc_stage_i8(const struct spex_fc *fc, const s8 *x, s16 *xs);
 void spex_conv_stage_i8(const struct spex_conv *cv, const s8 *x, s16 *xs);
 #if SPEX_CORE_FLOAT
@@ -165,7 +173,8 @@ void spex_fc_stage_f32_batch(const struct spex_fc *fc, const float *x,
 #endif
 
 /*
- * Elementwise and pooling layers (scalar only: memory-bound).
+ * Pooling (kern_pool.c) and ReLU (kern_relu.c) layers, scalar only:
+ * memory-bound.
  * spex_avgpool_i8 averages the raw int8 values (input and output share
  * scale and zero point) and rounds half away from zero: (sum + k*k/2) /
  * (k*k) for sum >= 0, -((-sum + k*k/2) / (k*k)) otherwise.
@@ -179,24 +188,6 @@ void spex_avgpool_f32(const struct spex_pool *pl, const float *x, float *y);
 void spex_relu_f32(const float *x, float *y, u32 n);
 #endif
 
-extern const struct spex_kernels spex_kernels_scalar;
-#ifdef SPEX_HAVE_AVX2
-extern const struct spex_kernels spex_kernels_avx2;
-#endif
-
-/*
- * The fastest implementation this CPU runs. Userspace asks cpuid once
- * (AVX2 and FMA) and caches the answer; the SPEX_KERNELS env var
- * ("scalar"/"avx2", read at that first call) overrides it, an unknown or
- * unrunnable name is ignored. In the kernel it returns scalar: the module
- * picks AVX2 itself (boot_cpu_has) and passes it in spex_exec.kernels.
- */
-const struct spex_kernels *spex_kernels_best(void);
-/*
- * By name ("scalar", "avx2"); NULL if unknown, or (userspace) if this CPU
- * lacks AVX2/FMA. The kernel build cannot ask the CPU from core/: there
- * the caller must check boot_cpu_has(X86_FEATURE_AVX2/FMA) first.
- */
-const struct spex_kernels *spex_kernels_by_name(const char *name);
+/* The tables and how one is picked: <spex/engine.h> (kern_select.c). */
 
 #endif /* SPEX_KERNELS_H */

@@ -21,6 +21,24 @@ static void set_err(struct spex_load_error *err, const struct spex_diag *d)
 	snprintf(err->msg, sizeof(err->msg), "%s", d->msg);
 }
 
+/*
+ * The kernels this process runs: SPEX_KERNELS=scalar|avx2 overrides the
+ * engine's pick (an unknown or unrunnable name is ignored). Read once,
+ * at the first info or job, like the cpuid answer it overrides.
+ */
+static const struct spex_kernels *user_kernels(void)
+{
+	static const struct spex_kernels *chosen;
+	const struct spex_kernels *k;
+
+	k = __atomic_load_n(&chosen, __ATOMIC_ACQUIRE);
+	if (!k) {
+		k = spex_kernels_choose(getenv("SPEX_KERNELS"));
+		__atomic_store_n(&chosen, k, __ATOMIC_RELEASE);
+	}
+	return k;
+}
+
 static int user_info(struct spex *h, struct spex_info *info)
 {
 	struct lib_model *m;
@@ -37,7 +55,7 @@ static int user_info(struct spex *h, struct spex_info *info)
 	snprintf(info->kernels, sizeof(info->kernels), "%s",
 		 spex_kernels_impl_name((h->open_flags & SPEX_OPEN_SCALAR) ?
 					&spex_kernels_scalar :
-					spex_kernels_best()));
+					user_kernels()));
 	return 0;
 }
 
@@ -190,7 +208,7 @@ static int user_set_policy(struct spex *h, uint32_t id,
 static void user_start(struct spex *h, struct lib_job *j)
 {
 	struct lib_model *m = j->model;
-	struct spex_exec ex = { 0 };
+	struct spex_exec ex = { .kernels = user_kernels() };
 	uint64_t t0;
 	int st;
 

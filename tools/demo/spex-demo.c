@@ -59,6 +59,10 @@ int main(int argc, char **argv)
 	struct spex_model *m = NULL;
 	struct spex_diag diag;
 	struct spex_policy policy;
+	/* SPEX_KERNELS=scalar|avx2 overrides the engine's pick */
+	const struct spex_kernels *kernels =
+		spex_kernels_choose(getenv("SPEX_KERNELS"));
+	struct spex_exec run_ex = { .kernels = kernels };
 	struct mg_model mm;
 	struct mg_spec spec;
 	bool quiet = false;
@@ -108,7 +112,7 @@ int main(int argc, char **argv)
 	mi = spex_model_info(m);
 	printf("spex demo: %s engine, kernels '%s'%s\n",
 	       access("/dev/spex", F_OK) ? "userspace" : "userspace (the library's device backend comes with libspex)",
-	       spex_kernels_impl_name(spex_kernels_best()),
+	       spex_kernels_impl_name(kernels),
 	       "; random weights (spex-train replaces them)");
 	printf("model '%s': %ux%ux%u int8 input, %u classes, %u exits, bottleneck %u bytes\n",
 	       mi->name, mi->in_c, mi->in_h, mi->in_w, mi->n_classes,
@@ -136,7 +140,8 @@ int main(int argc, char **argv)
 	{
 		struct spex_policy pol = { .mode = SPEX_MODE_FORCE_OFFLOAD };
 		struct calib cal;
-		struct spex_exec ex = { .exit_done = on_exit_done, .priv = &cal };
+		struct spex_exec ex = { .kernels = kernels,
+					.exit_done = on_exit_done, .priv = &cal };
 		const u32 n_cal = 200;
 		struct spex_result r;
 
@@ -164,7 +169,7 @@ int main(int argc, char **argv)
 		struct spex_result r;
 
 		mg_input(&mm.wm, seed * 100000 + i, in);
-		if (spex_run(m, &policy, NULL, scratch, in, mi->input_bytes, out,
+		if (spex_run(m, &policy, &run_ex, scratch, in, mi->input_bytes, out,
 			     mi->output_bytes, &r)) {
 			fprintf(stderr, "spex-demo: job %u: %s\n", i,
 				spex_status_str(r.status));

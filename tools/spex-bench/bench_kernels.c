@@ -558,7 +558,8 @@ int bench_kernels(const struct bench_opts *o)
 	const double *dens = o->quick ? dens_quick : dens_full;
 	u32 n_dens = o->quick ? 3 : 5;
 	double sample = o->quick ? 2e6 : 10e6;
-	const struct spex_kernels *k = spex_kernels_best();
+	const struct spex_kernels *k =
+		spex_kernels_choose(getenv("SPEX_KERNELS"));
 	double t_start = now_ns();
 	u32 si, di, p, b, dt;
 

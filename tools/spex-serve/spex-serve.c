@@ -56,6 +56,7 @@ struct server {
 	struct config cfg;
 	struct spex_model *tail;
 	const struct spex_model_desc *mi;
+	struct spex_exec ex;		/* SPEX_KERNELS, read once at load */
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	unsigned int port;		/* bound port */
@@ -263,7 +264,7 @@ static void got_frame(struct worker *w, struct conn *c)
 		return;
 	}
 	t0 = now_ns();
-	st = spex_run(w->srv->tail, NULL, NULL, w->scratch, payload, len,
+	st = spex_run(w->srv->tail, NULL, &w->srv->ex, w->scratch, payload, len,
 		      w->logits, mi->output_bytes, &res);
 	t1 = now_ns();
 	if (st != SPEX_OK) {
@@ -553,6 +554,7 @@ static int load_tail(struct server *s)
 		return -1;
 	}
 	s->mi = spex_model_info(s->tail);
+	s->ex.kernels = spex_kernels_choose(getenv("SPEX_KERNELS"));
 	if (s->mi->role != SPX_ROLE_TAIL) {
 		fprintf(stderr, "spex-serve: %s: not a TAIL model (role %u)\n",
 			s->cfg.model_path, s->mi->role);

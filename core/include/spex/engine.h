@@ -179,10 +179,9 @@ extern const struct spex_kernels spex_kernels_avx2;
 
 /*
  * The fastest implementation this CPU runs. Userspace asks cpuid once
- * (AVX2 and FMA) and caches the answer; the SPEX_KERNELS env var
- * ("scalar"/"avx2", read at that first call) overrides it, an unknown or
- * unrunnable name is ignored. In the kernel it returns scalar: the module
- * picks AVX2 itself (boot_cpu_has) and passes it in spex_exec.kernels.
+ * (AVX2 and FMA) and caches the answer. In the kernel it returns scalar:
+ * the module picks AVX2 itself (boot_cpu_has) and passes it in
+ * spex_exec.kernels. spex_run() uses it when spex_exec.kernels is NULL.
  */
 const struct spex_kernels *spex_kernels_best(void);
 /*
@@ -191,6 +190,14 @@ const struct spex_kernels *spex_kernels_best(void);
  * the caller must check boot_cpu_has(X86_FEATURE_AVX2/FMA) first.
  */
 const struct spex_kernels *spex_kernels_by_name(const char *name);
+/*
+ * An override by name, else the best: name's table when it is known and
+ * runs here, spex_kernels_best() when name is NULL, empty, unknown or
+ * unrunnable. core reads no environment; libspex and the tools pass
+ * getenv("SPEX_KERNELS") here and the result in spex_exec.kernels
+ * (Documentation/design.rst, "core/: kernels and their files").
+ */
+const struct spex_kernels *spex_kernels_choose(const char *name);
 /* "scalar", "avx2". */
 const char *spex_kernels_impl_name(const struct spex_kernels *k);
 
