@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT OR GPL-2.0 */
 /*
- * Layer kernels: the runtime form of each layer, and the table of kernel
- * implementations (scalar reference, AVX2) picked once at start-up.
- * Packing a layer into these structs is fc_pack.h / conv_pack.h.
+ * The layer-kernel contract inside core/: the runtime form of each layer
+ * (what the kernels read), the kernel table type and how one is picked,
+ * and the scalar layers every implementation shares (staging, pooling,
+ * ReLU). The kernels themselves are one file each,
+ * kern_<op>_<dtype>_<isa>.c (kern_impl.h); packing a layer into these
+ * structs is fc_pack.h / conv_pack.h.
  *
  * The loader (model.c) turns a validated .spx layer into one of these
  * structs; the weights are packed in exactly the order the inner loop reads
@@ -20,15 +23,6 @@
 #define SPEX_KERNELS_H
 
 #include <spex/engine.h>
-
-static inline s8 spex_clamp_s8(s32 v, s32 lo)
-{
-	if (v < lo)
-		v = lo;
-	if (v > 127)
-		v = 127;
-	return (s8)v;
-}
 
 #if SPEX_CORE_FLOAT
 /* The f32 ReLU of one value, every scalar path's; NaN maps to 0. */
@@ -188,6 +182,7 @@ void spex_avgpool_f32(const struct spex_pool *pl, const float *x, float *y);
 void spex_relu_f32(const float *x, float *y, u32 n);
 #endif
 
-/* The tables and how one is picked: <spex/engine.h> (kern_select.c). */
+/* The tables (kern_table.c) and how one is picked (kern_select.c):
+ * <spex/engine.h>. */
 
 #endif /* SPEX_KERNELS_H */
