@@ -48,10 +48,13 @@ check "infer bad raw size" sh -c "! '$CTL' infer '$dir/head.spx' '$dir/head.spx'
 "$SERVE" -q -p 0 --port-file "$dir/port" "$dir/tail.spx" &
 spid=$!
 i=0
-while [ ! -s "$dir/port" ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i + 1)); done
+while [ ! -s "$dir/port" ] && [ $i -lt 3000 ]; do sleep 0.01; i=$((i + 1)); done
 port=$(cat "$dir/port")
-check "infer IDX offload: 100% against the full network" sh -c "'$CTL' --json infer --mode offload --server 127.0.0.1:$port '$dir/head.spx' '$dir/images.idx' --labels '$dir/labels.idx' | grep -q '\"tail\":100,.*\"accuracy\":1.000000'"
-check "infer exit-or-offload" sh -c "'$CTL' infer --server 127.0.0.1:$port '$dir/head.spx' '$dir/images.idx' | grep -q '0 fell back'"
+# A generous deadline: a loaded TCG guest can take most of a second for a
+# job; what these two checks assert is the answer, not the latency (the
+# deadline itself is tested by test_lib_offload's server_silent_deadline).
+check "infer IDX offload: 100% against the full network" sh -c "'$CTL' --json infer --mode offload --deadline 60000 --server 127.0.0.1:$port '$dir/head.spx' '$dir/images.idx' --labels '$dir/labels.idx' | tee /dev/stderr | grep -q '\"tail\":100,.*\"accuracy\":1.000000'"
+check "infer exit-or-offload" sh -c "'$CTL' infer --deadline 60000 --server 127.0.0.1:$port '$dir/head.spx' '$dir/images.idx' | tee /dev/stderr | grep -q '0 fell back'"
 kill -TERM "$spid"
 wait "$spid"
 rc=$?
