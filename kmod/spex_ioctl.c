@@ -228,6 +228,7 @@ long spex_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case SPEX_IOC_INFER:
 		return spex_ioc_infer(sf, argp);
 	case SPEX_IOC_GET_INFO:
+	case SPEX_IOC_GET_INFO_OLD:	/* what libspex used before */
 		return spex_ioc_get_info(argp);
 	case SPEX_IOC_LOAD_MODEL:
 		return spex_ioc_load(argp);

@@ -240,8 +240,7 @@ int spex_job_user(struct spex_file *sf, const struct spex_job *job,
 	ret = SPEX_RES_PACK(res.decision, res.flags & SPEX_RF_FORCED,
 			    res.flags & SPEX_RF_LOW_CONF ? 1 : 0,
 			    res.class_id, res.confidence_q16);
-	*res2 = (u64)(res.exit_index & 0xff) |
-		((u64)(res.layers_run & 0xff) << 8) | ((u64)out_len << 32);
+	*res2 = SPEX_RES2_PACK(res.exit_index, res.layers_run, out_len);
 out_result:
 	if (job->result && copy_to_user(u64_to_user_ptr(job->result), &res,
 					sizeof(res)))

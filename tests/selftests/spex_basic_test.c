@@ -56,6 +56,27 @@ TEST_F(dev, get_info)
 	       (unsigned long long)info.features);
 }
 
+/*
+ * GET_INFO reads flags and reserved, so it is _IOWR; the _IOR number a
+ * libspex built before that fix sends must still work, and the same way.
+ */
+TEST_F(dev, get_info_both_numbers)
+{
+	struct spex_info now = {}, old = {}, bad = { .flags = 1 };
+
+	EXPECT_EQ(_IOC_READ | _IOC_WRITE, _IOC_DIR(SPEX_IOC_GET_INFO));
+	EXPECT_EQ(_IOC_READ, _IOC_DIR(SPEX_IOC_GET_INFO_OLD));
+	EXPECT_EQ(_IOC_NR(SPEX_IOC_GET_INFO), _IOC_NR(SPEX_IOC_GET_INFO_OLD));
+	EXPECT_EQ(_IOC_SIZE(SPEX_IOC_GET_INFO),
+		  _IOC_SIZE(SPEX_IOC_GET_INFO_OLD));
+	ASSERT_EQ(0, ioctl(self->fd, SPEX_IOC_GET_INFO, &now));
+	ASSERT_EQ(0, ioctl(self->fd, SPEX_IOC_GET_INFO_OLD, &old));
+	EXPECT_EQ(0, memcmp(&now, &old, sizeof(now)));
+	EXPECT_EQ(SPEX_ABI_VERSION, old.abi_version);
+	EXPECT_EQ(-1, ioctl(self->fd, SPEX_IOC_GET_INFO_OLD, &bad));
+	EXPECT_EQ(EINVAL, errno);
+}
+
 TEST_F(dev, load_info_unload)
 {
 	struct spex_layer_desc layers[SPX_MAX_LAYERS];

@@ -486,23 +486,66 @@ struct spex_job {
 	__u64 reserved[3];		/* must be 0 */
 };					/* 64 bytes */
 
-/* The word a job completes with (31 bits: never negative). */
-#define SPEX_RES_DECISION(r)	((__u32)(r) & 0x3)	/* enum spex_decision */
-#define SPEX_RES_FORCED(r)	(((__u32)(r) >> 2) & 0x1) /* SPEX_RF_FORCED */
-#define SPEX_RES_LOW_CONF(r)	(((__u32)(r) >> 3) & 0x1) /* SPEX_RF_LOW_CONF */
-#define SPEX_RES_CLASS(r)	(((__u32)(r) >> 4) & 0x3ff)
-#define SPEX_RES_CONF(r)	(((__u32)(r) >> 14) & 0x1ffff) /* Q16 */
+/*
+ * The word a job completes with (31 bits: never negative). Each field F
+ * is SPEX_RES_F_MASK (before the shift) at SPEX_RES_F_SHIFT;
+ * SPEX_RES_F(r) reads it and SPEX_RES_PACK() builds the word.
+ */
+#define SPEX_RES_DECISION_SHIFT	0
+#define SPEX_RES_DECISION_MASK	0x3u		/* enum spex_decision */
+#define SPEX_RES_FORCED_SHIFT	2
+#define SPEX_RES_FORCED_MASK	0x1u		/* SPEX_RF_FORCED */
+#define SPEX_RES_LOW_CONF_SHIFT	3
+#define SPEX_RES_LOW_CONF_MASK	0x1u		/* SPEX_RF_LOW_CONF */
+#define SPEX_RES_CLASS_SHIFT	4
+#define SPEX_RES_CLASS_MASK	0x3ffu		/* class_id < SPX_MAX_CLASSES */
+#define SPEX_RES_CONF_SHIFT	14
+#define SPEX_RES_CONF_MASK	0x1ffffu	/* confidence, Q16 */
+
+#define SPEX_RES_GET(r, F)	\
+	(((__u32)(r) >> SPEX_RES_##F##_SHIFT) & SPEX_RES_##F##_MASK)
+#define SPEX_RES_PUT(v, F)	\
+	(((__u32)(v) & SPEX_RES_##F##_MASK) << SPEX_RES_##F##_SHIFT)
+#define SPEX_RES_DECISION(r)	SPEX_RES_GET(r, DECISION)
+#define SPEX_RES_FORCED(r)	SPEX_RES_GET(r, FORCED)
+#define SPEX_RES_LOW_CONF(r)	SPEX_RES_GET(r, LOW_CONF)
+#define SPEX_RES_CLASS(r)	SPEX_RES_GET(r, CLASS)
+#define SPEX_RES_CONF(r)	SPEX_RES_GET(r, CONF)
 #define SPEX_RES_PACK(dec, forced, low, cls, conf)			\
-	((__s32)(((__u32)(dec) & 0x3) | (((__u32)(forced) & 1) << 2) |	\
-		 (((__u32)(low) & 1) << 3) | (((__u32)(cls) & 0x3ff) << 4) | \
-		 (((__u32)(conf) & 0x1ffff) << 14)))
+	((__s32)(SPEX_RES_PUT(dec, DECISION) | SPEX_RES_PUT(forced, FORCED) | \
+		 SPEX_RES_PUT(low, LOW_CONF) | SPEX_RES_PUT(cls, CLASS) |	\
+		 SPEX_RES_PUT(conf, CONF)))
 
-/* On a CQE32 ring, big_cqe[0] of a successful job (SPEX_F_CQE32_EXTRA). */
-#define SPEX_RES2_EXIT(x)	((__u32)(x) & 0xff)	/* 0xff: none */
-#define SPEX_RES2_LAYERS(x)	((__u32)((x) >> 8) & 0xff)
-#define SPEX_RES2_BOTTLENECK(x)	((__u32)((x) >> 32))	/* bytes written */
+/*
+ * On a CQE32 ring, big_cqe[0] of a successful job (SPEX_F_CQE32_EXTRA),
+ * laid out the same way: SPEX_RES2_F_MASK at SPEX_RES2_F_SHIFT.
+ */
+#define SPEX_RES2_EXIT_SHIFT		0
+#define SPEX_RES2_EXIT_MASK		0xffULL	/* exit_index; 0xff: none */
+#define SPEX_RES2_LAYERS_SHIFT		8
+#define SPEX_RES2_LAYERS_MASK		0xffULL	/* layers_run */
+#define SPEX_RES2_BOTTLENECK_SHIFT	32
+#define SPEX_RES2_BOTTLENECK_MASK	0xffffffffULL /* output bytes written */
 
-#define SPEX_IOC_GET_INFO	_IOR(SPEX_IOC_MAGIC, 0x00, struct spex_info)
+#define SPEX_RES2_GET(x, F)	\
+	((__u32)(((__u64)(x) >> SPEX_RES2_##F##_SHIFT) & SPEX_RES2_##F##_MASK))
+#define SPEX_RES2_PUT(v, F)	\
+	(((__u64)(v) & SPEX_RES2_##F##_MASK) << SPEX_RES2_##F##_SHIFT)
+#define SPEX_RES2_EXIT(x)	SPEX_RES2_GET(x, EXIT)
+#define SPEX_RES2_LAYERS(x)	SPEX_RES2_GET(x, LAYERS)
+#define SPEX_RES2_BOTTLENECK(x)	SPEX_RES2_GET(x, BOTTLENECK)
+#define SPEX_RES2_PACK(exit_index, layers, bottleneck)			\
+	(SPEX_RES2_PUT(exit_index, EXIT) | SPEX_RES2_PUT(layers, LAYERS) | \
+	 SPEX_RES2_PUT(bottleneck, BOTTLENECK))
+
+/*
+ * GET_INFO reads flags and reserved from the caller, so it is _IOWR.
+ * It was first declared _IOR under the same nr; the module still answers
+ * that number (SPEX_IOC_GET_INFO_OLD) so a libspex built against it
+ * runs. New code uses SPEX_IOC_GET_INFO.
+ */
+#define SPEX_IOC_GET_INFO	_IOWR(SPEX_IOC_MAGIC, 0x00, struct spex_info)
+#define SPEX_IOC_GET_INFO_OLD	_IOR(SPEX_IOC_MAGIC, 0x00, struct spex_info)
 #define SPEX_IOC_LOAD_MODEL	_IOWR(SPEX_IOC_MAGIC, 0x01, struct spex_load)
 #define SPEX_IOC_UNLOAD_MODEL	_IOW(SPEX_IOC_MAGIC, 0x02, struct spex_unload)
 #define SPEX_IOC_LIST_MODELS	_IOWR(SPEX_IOC_MAGIC, 0x03, struct spex_list)
