@@ -31,7 +31,6 @@
 
 #include "spex_compat.h"
 #include "spex_internal.h"
-#include "spex_trace.h"
 
 #define SPEX_ATOMIC_ALIGN	64
 
@@ -45,7 +44,6 @@ struct spex_atomic {
 };
 
 static const struct spex_kernels *spex_atomic_simd;	/* NULL: none */
-static atomic64_t spex_atomic_seq[SPEX_ENTRY_COUNT];
 
 void spex_atomic_global_init(void)
 {
@@ -162,44 +160,16 @@ bool spex_kmodel_is_atomic(const struct spex_kmodel *km)
 }
 EXPORT_SYMBOL_GPL(spex_kmodel_is_atomic);
 
-struct spex_atomic_trace {
-	u32 model_id;
-	u64 job_id;
-	u64 t_layer;
-};
-
-static void spex_atomic_layer_done(void *priv,
-				   const struct spex_layer_event *ev)
-{
-	struct spex_atomic_trace *t = priv;
-	u64 now = ktime_get_ns();
-
-	trace_layer(t->model_id, t->job_id, ev->layer, ev->branch, ev->type,
-		    ev->macs, ev->weight_bytes, ev->act_bytes, now - t->t_layer);
-	t->t_layer = now;
-}
-
-/* Bytes of the output a successful job wrote. */
-u32 spex_atomic_out_len(const struct spex_kmodel *km,
-			const struct spex_result *res)
-{
-	if (res->decision == SPEX_DECISION_OFFLOAD)
-		return min(res->bottleneck_len, km->info->output_bytes);
-	if (res->decision == SPEX_DECISION_FINAL)
-		return km->info->output_bytes;
-	return 0;
-}
-
 /* The job itself, on this CPU's slot, with softirqs or preemption off. */
 static int spex_atomic_job(struct spex_kmodel *km, void *slot,
 			   const void *in, size_t in_len, void *out,
 			   u32 flags, u32 entry, struct spex_result *res)
 {
 	struct spex_atomic *at = km->atomic;
-	struct spex_atomic_trace t = { .model_id = km->id };
 	struct spex_exec ex = { .kernels = &spex_kernels_scalar };
 	u8 *x = (u8 *)slot + at->in_off;
 	struct spex_policy pol;
+	struct spex_kjob j;
 	bool simd = false;
 	size_t i;
 	u32 n;
@@ -215,9 +185,6 @@ static int spex_atomic_job(struct spex_kmodel *km, void *slot,
 		memcpy(x, in, in_len);
 	}
 	spex_kmodel_get_policy(km, &pol);
-	if (trace_layer_enabled())
-		ex.layer_done = spex_atomic_layer_done;
-	ex.priv = &t;
 
 	/* irq_fpu_usable() WARNs in NMI; spex_submit_atomic() refused it. */
 	if (spex_atomic_simd && READ_ONCE(spex_simd) &&
@@ -227,10 +194,7 @@ static int spex_atomic_job(struct spex_kmodel *km, void *slot,
 		simd = true;
 	}
 
-	t.job_id = SPEX_JOB_ID(entry, atomic64_inc_return(&spex_atomic_seq[entry]));
-	trace_job_start(km->id, t.job_id, in_len, flags);
-	t0 = ktime_get_ns();
-	t.t_layer = t0;
+	t0 = spex_kjob_begin(&j, km, entry, in_len, flags, &ex);
 	if (simd)
 		kernel_fpu_begin();
 	st = spex_run(km->model, &pol, &ex, slot, x, in_len,
@@ -240,25 +204,11 @@ static int spex_atomic_job(struct spex_kmodel *km, void *slot,
 	res->ns = ktime_get_ns() - t0;
 	res->status = st;
 	if (st == SPEX_OK) {
-		n = spex_atomic_out_len(km, res);
+		n = spex_kjob_out_len(km, res);
 		memcpy(out, (u8 *)slot + at->out_off, n);
 	}
 
-	atomic64_inc(&km->stats.jobs);
-	atomic64_add(res->ns, &km->stats.total_ns);
-	if (st != SPEX_OK)
-		atomic64_inc(&km->stats.errors);
-	else if (res->decision == SPEX_DECISION_OFFLOAD)
-		atomic64_inc(&km->stats.offloads);
-	else
-		atomic64_inc(&km->stats.exits);
-	if (st == SPEX_OK)
-		trace_exit_decision(km->id, t.job_id, res->decision,
-				    res->exit_index, res->class_id,
-				    res->confidence_q16, res->flags);
-	trace_job_end(km->id, t.job_id, st, res->decision, res->exit_index,
-		      res->class_id, res->confidence_q16, res->bottleneck_len,
-		      res->macs, res->weight_bytes, res->act_bytes, res->ns);
+	spex_kjob_end(&j, res);
 	return st == SPEX_OK ? 0 : -spex_status_errno(st);
 }
 
@@ -269,25 +219,18 @@ int spex_atomic_run(struct spex_kmodel *km, const void *in, size_t in_len,
 	struct spex_atomic *at = km->atomic;
 	unsigned int cpu;
 	bool bh;
-	int ret;
+	int st, ret;
 
 	memset(res, 0, sizeof(*res));
 	if (flags & ~SPEX_KF_ALL || entry >= SPEX_ENTRY_COUNT)
 		return -EINVAL;
 	if (!at)
 		return -EPERM;
-	if (in_len != km->info->input_bytes) {
-		res->status = SPEX_E_INPUT;
-		atomic64_inc(&km->stats.errors);
-		return -EINVAL;
-	}
-	if (out_cap < km->info->output_bytes) {
-		res->status = SPEX_E_OUTPUT;
-		atomic64_inc(&km->stats.errors);
-		return -ENOSPC;
-	}
 	if (in_nmi())
 		return -EBUSY;
+	st = spex_kjob_admit(km, entry, in_len, out_cap, flags, res);
+	if (st != SPEX_OK)
+		return -spex_status_errno(st);
 
 	/* Softirqs off where that is allowed, else preemption off. */
 	bh = !in_hardirq() && !irqs_disabled();

@@ -18,14 +18,11 @@ static struct dentry *spex_dbg_root;
 
 static int spex_stats_show(struct seq_file *s, void *unused)
 {
-	struct spex_kmodel *km = s->private;
+	struct spex_kstats_snap ks;
 
-	seq_printf(s, "jobs %lld\nexits %lld\noffloads %lld\nerrors %lld\ntotal_ns %lld\n",
-		   (long long)atomic64_read(&km->stats.jobs),
-		   (long long)atomic64_read(&km->stats.exits),
-		   (long long)atomic64_read(&km->stats.offloads),
-		   (long long)atomic64_read(&km->stats.errors),
-		   (long long)atomic64_read(&km->stats.total_ns));
+	spex_kstats_read(s->private, &ks);
+	seq_printf(s, "jobs %llu\nexits %llu\noffloads %llu\nerrors %llu\ntotal_ns %llu\n",
+		   ks.jobs, ks.exits, ks.offloads, ks.errors, ks.total_ns);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(spex_stats);

@@ -28,13 +28,22 @@ extern unsigned long spex_fpu_chunk_macs;
 extern bool spex_simd;
 extern unsigned long spex_atomic_max_macs;
 
-/* Per-model counters, shown in debugfs and by MODEL_INFO. */
+/*
+ * Per-model counters, shown in debugfs and by MODEL_INFO. They are counted
+ * in one place, spex_kjob_end(), and read in one, spex_kstats_read(). A
+ * job ends as an exit (or a final answer), an offload or an error, so the
+ * job count is their sum and errors can never exceed it.
+ */
 struct spex_kstats {
-	atomic64_t jobs;
-	atomic64_t exits;
+	atomic64_t exits;			/* EXIT and FINAL decisions */
 	atomic64_t offloads;
 	atomic64_t errors;
-	atomic64_t total_ns;
+	atomic64_t total_ns;			/* engine time */
+};
+
+/* A reading of struct spex_kstats. */
+struct spex_kstats_snap {
+	u64 jobs, exits, offloads, errors, total_ns;
 };
 
 /*
@@ -83,8 +92,7 @@ struct spex_file {
 
 /*
  * Where a job entered; job ids carry it in their top byte, so the
- * tracepoints say it without a field of their own (bpf/spex_trace.h
- * decodes it the same way).
+ * tracepoints say it without a field of their own.
  */
 enum spex_entry {
 	SPEX_ENTRY_DEV		= 0,	/* ioctl, uring_cmd, spex_submit() */
@@ -112,15 +120,37 @@ int spex_kmodel_set_policy(struct spex_kmodel *km,
 void *spex_pool_get(struct spex_kmodel *km, bool nonblock);
 void spex_pool_put(struct spex_kmodel *km, void *slot);
 
+/*
+ * One job on its way through the module (spex_job.c), on its caller's
+ * stack. Every entry goes the same way: spex_kjob_admit() checks the
+ * lengths, then spex_kjob_begin() and spex_kjob_end() bracket the engine
+ * and trace the job and count it: spex_kjob_run() in process context,
+ * spex_atomic.c's job with softirqs or preemption off.
+ */
+struct spex_kjob {
+	struct spex_kmodel *km;
+	u64 id;					/* job_id in the tracepoints */
+	u64 t_layer;				/* ktime of the last layer end */
+};
+
 /* spex_job.c */
 int spex_job_init(void);
 void spex_job_exit(void);
 const char *spex_kernels_name(void);
+int spex_kjob_admit(struct spex_kmodel *km, u32 entry, size_t in_len,
+		    size_t out_cap, u32 flags, struct spex_result *res);
+u64 spex_kjob_begin(struct spex_kjob *j, struct spex_kmodel *km, u32 entry,
+		    size_t in_len, u32 flags, struct spex_exec *ex);
+void spex_kjob_end(struct spex_kjob *j, const struct spex_result *res);
+u32 spex_kjob_out_len(const struct spex_kmodel *km,
+		      const struct spex_result *res);
 int spex_kjob_run(struct spex_kmodel *km, const void *in, size_t in_len,
 		  void *out, size_t out_cap, void *scratch, u32 flags,
 		  struct spex_result *res);
 int spex_job_user(struct spex_file *sf, const struct spex_job *job,
 		  bool nonblock, u64 *res2);
+void spex_kstats_read(const struct spex_kmodel *km,
+		      struct spex_kstats_snap *s);
 
 struct io_uring_cmd;
 
@@ -137,8 +167,6 @@ void spex_atomic_quiesce(struct spex_kmodel *km);
 int spex_atomic_run(struct spex_kmodel *km, const void *in, size_t in_len,
 		    void *out, size_t out_cap, u32 flags, u32 entry,
 		    struct spex_result *res);
-u32 spex_atomic_out_len(const struct spex_kmodel *km,
-			const struct spex_result *res);
 
 /* spex_kfunc.c */
 int spex_kfunc_init(void);

@@ -139,6 +139,7 @@ static int spex_ioc_model_info(void __user *argp)
 	struct spex_model_desc *d;
 	struct spex_kmodel *km;
 	struct spex_layer_desc ld;
+	struct spex_kstats_snap ks;
 	u32 i;
 	int err = 0;
 
@@ -175,11 +176,12 @@ static int spex_ioc_model_info(void __user *argp)
 	d->mem_bytes += (u64)km->n_slots * km->slot_bytes;
 	spex_kmodel_get_policy(km, &d->policy);
 	spex_policy_in_force(km->model, &d->policy);
-	d->jobs = atomic64_read(&km->stats.jobs);
-	d->exits = atomic64_read(&km->stats.exits);
-	d->offloads = atomic64_read(&km->stats.offloads);
-	d->errors = atomic64_read(&km->stats.errors);
-	d->total_ns = atomic64_read(&km->stats.total_ns);
+	spex_kstats_read(km, &ks);
+	d->jobs = ks.jobs;
+	d->exits = ks.exits;
+	d->offloads = ks.offloads;
+	d->errors = ks.errors;
+	d->total_ns = ks.total_ns;
 	if (copy_to_user(argp, d, sizeof(*d)))
 		err = -EFAULT;
 out_put:

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Job execution: one job runs the core engine in a scratch slot of its
- * model's pool. With AVX2 the kernels run inside kernel_fpu_begin/end
- * sections of at most fpu_chunk_macs multiply-accumulates (the engine
- * cuts layers at those bounds); between sections the task may be
- * rescheduled. Without AVX2, or when the FPU is not usable here, the
- * scalar kernels run with no FPU section at all: both give bit-identical
- * results.
+ * The job path: every job, from the ioctl, uring_cmd, the in-kernel API
+ * or the atomic entries (spex_atomic.c), has its lengths checked once (spex_kjob_admit()), runs the core
+ * engine in a scratch slot of its model's pool, and is traced and counted
+ * once (spex_kjob_end()).
+ *
+ * With AVX2 the kernels run inside kernel_fpu_begin/end sections of at
+ * most fpu_chunk_macs multiply-accumulates (the engine cuts layers at
+ * those bounds); between sections the task may be rescheduled. Without
+ * AVX2, or when the FPU is not usable here, the scalar kernels run with
+ * no FPU section at all: both give bit-identical results.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -24,14 +27,7 @@
 
 static const struct spex_kernels *spex_simd_kernels;	/* NULL: none */
 static struct workqueue_struct *spex_wq;		/* spex_submit_async */
-static atomic64_t spex_job_seq;
-
-/* What the engine calls back for tracing; lives on the job's stack. */
-struct spex_job_ctx {
-	u32 model_id;
-	u64 job_id;
-	u64 t_layer;
-};
+static atomic64_t spex_job_seq[SPEX_ENTRY_COUNT];	/* per enum spex_entry */
 
 int spex_job_init(void)
 {
@@ -79,26 +75,113 @@ static void spex_fpu_end(void *priv)
 
 static void spex_layer_done(void *priv, const struct spex_layer_event *ev)
 {
-	struct spex_job_ctx *ctx = priv;
+	struct spex_kjob *j = priv;
 	u64 now = ktime_get_ns();
 
-	trace_layer(ctx->model_id, ctx->job_id, ev->layer, ev->branch,
-		    ev->type, ev->macs, ev->weight_bytes, ev->act_bytes,
-		    now - ctx->t_layer);
-	ctx->t_layer = now;
+	trace_layer(j->km->id, j->id, ev->layer, ev->branch, ev->type,
+			 ev->macs, ev->weight_bytes, ev->act_bytes,
+			 now - j->t_layer);
+	j->t_layer = now;
 }
 
 /*
- * Run one job on kernel buffers; scratch is a pool slot. Process context
- * only. Returns an enum spex_status and fills res (res->ns included).
+ * A job starts: it gets its id (its entry in the top byte, SPEX_JOB_ID())
+ * and fires spex_job_start; with ex, the engine will report its layers
+ * to spex_layer while that event is on. Returns the start time, for
+ * res->ns. Any context but NMI.
+ */
+u64 spex_kjob_begin(struct spex_kjob *j, struct spex_kmodel *km, u32 entry,
+		    size_t in_len, u32 flags, struct spex_exec *ex)
+{
+	j->km = km;
+	j->id = SPEX_JOB_ID(entry, atomic64_inc_return(&spex_job_seq[entry]));
+	if (ex && trace_layer_enabled()) {
+		ex->layer_done = spex_layer_done;
+		ex->priv = j;
+	}
+	trace_job_start(km->id, j->id, in_len, flags);
+	j->t_layer = ktime_get_ns();
+	return j->t_layer;
+}
+
+/*
+ * A job ends, whatever became of it: the one place a job is counted, and
+ * its spex_exit_decision and spex_job_end events. res->status says how it
+ * went, res->ns is its time in the engine (0 if it never got there).
+ */
+void spex_kjob_end(struct spex_kjob *j, const struct spex_result *res)
+{
+	struct spex_kmodel *km = j->km;
+
+	atomic64_add(res->ns, &km->stats.total_ns);
+	if (res->status != SPEX_OK)
+		atomic64_inc(&km->stats.errors);
+	else if (res->decision == SPEX_DECISION_OFFLOAD)
+		atomic64_inc(&km->stats.offloads);
+	else
+		atomic64_inc(&km->stats.exits);
+
+	if (res->status == SPEX_OK)
+		trace_exit_decision(km->id, j->id, res->decision,
+					 res->exit_index, res->class_id,
+					 res->confidence_q16, res->flags);
+	trace_job_end(km->id, j->id, res->status, res->decision,
+			   res->exit_index, res->class_id, res->confidence_q16,
+			   res->bottleneck_len, res->macs, res->weight_bytes,
+			   res->act_bytes, res->ns);
+}
+
+void spex_kstats_read(const struct spex_kmodel *km,
+		      struct spex_kstats_snap *s)
+{
+	s->exits = atomic64_read(&km->stats.exits);
+	s->offloads = atomic64_read(&km->stats.offloads);
+	s->errors = atomic64_read(&km->stats.errors);
+	s->total_ns = atomic64_read(&km->stats.total_ns);
+	s->jobs = s->exits + s->offloads + s->errors;
+}
+
+/*
+ * The module's one check of a job's lengths against its model, made
+ * before any buffer is touched (a scratch slot holds exactly the model's
+ * input and output): the input must be input_bytes long, the output hold
+ * at least output_bytes. A refused job is a job that failed: it is traced
+ * and counted like one, and res says why. Returns an enum spex_status.
+ */
+int spex_kjob_admit(struct spex_kmodel *km, u32 entry, size_t in_len,
+		    size_t out_cap, u32 flags, struct spex_result *res)
+{
+	struct spex_kjob j;
+	int st = SPEX_OK;
+
+	if (in_len != km->info->input_bytes)
+		st = SPEX_E_INPUT;
+	else if (out_cap < km->info->output_bytes)
+		st = SPEX_E_OUTPUT;
+	if (st == SPEX_OK)
+		return SPEX_OK;
+
+	/* What the engine itself reports for the same refusal. */
+	memset(res, 0, sizeof(*res));
+	res->exit_index = SPEX_NO_EXIT;
+	res->status = st;
+	spex_kjob_begin(&j, km, entry, in_len, flags, NULL);
+	spex_kjob_end(&j, res);
+	return st;
+}
+
+/*
+ * Run one admitted job on kernel buffers; scratch is a pool slot. Process
+ * context only. Returns an enum spex_status and fills res (res->ns
+ * included).
  */
 int spex_kjob_run(struct spex_kmodel *km, const void *in, size_t in_len,
 		  void *out, size_t out_cap, void *scratch, u32 flags,
 		  struct spex_result *res)
 {
-	struct spex_job_ctx ctx = { .model_id = km->id };
 	struct spex_exec ex = { .kernels = &spex_kernels_scalar };
 	struct spex_policy pol;
+	struct spex_kjob j;
 	u64 t0;
 	int st;
 
@@ -111,41 +194,19 @@ int spex_kjob_run(struct spex_kmodel *km, const void *in, size_t in_len,
 		ex.simd_begin = spex_fpu_begin;
 		ex.simd_end = spex_fpu_end;
 	}
-	if (trace_layer_enabled())
-		ex.layer_done = spex_layer_done;
-	ex.priv = &ctx;
 
-	ctx.job_id = atomic64_inc_return(&spex_job_seq);
-	trace_job_start(km->id, ctx.job_id, in_len, flags);
-	t0 = ktime_get_ns();
-	ctx.t_layer = t0;
+	t0 = spex_kjob_begin(&j, km, SPEX_ENTRY_DEV, in_len, flags, &ex);
 	st = spex_run(km->model, &pol, &ex, scratch, in, in_len, out, out_cap,
 		      res);
 	res->ns = ktime_get_ns() - t0;
 	res->status = st;
-
-	atomic64_inc(&km->stats.jobs);
-	atomic64_add(res->ns, &km->stats.total_ns);
-	if (st != SPEX_OK)
-		atomic64_inc(&km->stats.errors);
-	else if (res->decision == SPEX_DECISION_OFFLOAD)
-		atomic64_inc(&km->stats.offloads);
-	else
-		atomic64_inc(&km->stats.exits);
-
-	if (st == SPEX_OK)
-		trace_exit_decision(km->id, ctx.job_id, res->decision,
-				    res->exit_index, res->class_id,
-				    res->confidence_q16, res->flags);
-	trace_job_end(km->id, ctx.job_id, st, res->decision, res->exit_index,
-		      res->class_id, res->confidence_q16, res->bottleneck_len,
-		      res->macs, res->weight_bytes, res->act_bytes, res->ns);
+	spex_kjob_end(&j, res);
 	return st;
 }
 
 /* Bytes of the output a successful job wrote. */
-static u32 spex_out_len(const struct spex_kmodel *km,
-			const struct spex_result *res)
+u32 spex_kjob_out_len(const struct spex_kmodel *km,
+		      const struct spex_result *res)
 {
 	if (res->decision == SPEX_DECISION_OFFLOAD)
 		return min(res->bottleneck_len, km->info->output_bytes);
@@ -159,7 +220,10 @@ static bool spex_overlap(u64 a, u64 alen, u64 b, u64 blen)
 	return alen && blen && a < b + blen && b < a + alen;
 }
 
-/* Checks that need no model: EINVAL, E2BIG. */
+/*
+ * The argument checks that need no model: EINVAL, and E2BIG for an input
+ * over the module's max_input_bytes limit.
+ */
 static int spex_job_check(const struct spex_job *job)
 {
 	u64 rlen = job->result ? sizeof(struct spex_result) : 0;
@@ -178,6 +242,16 @@ static int spex_job_check(const struct spex_job *job)
 	    spex_overlap(job->output, job->output_len, job->result, rlen))
 		return -EINVAL;
 	return 0;
+}
+
+/* The whole result to userspace if the job asked; ret unless that faults. */
+static int spex_job_put_result(const struct spex_job *job,
+			       const struct spex_result *res, int ret)
+{
+	if (job->result && copy_to_user(u64_to_user_ptr(job->result), res,
+					sizeof(*res)))
+		return -EFAULT;
+	return ret;
 }
 
 /*
@@ -206,13 +280,11 @@ int spex_job_user(struct spex_file *sf, const struct spex_job *job,
 		ret = -ENOENT;
 		goto out_dec;
 	}
-	if (job->input_len != km->info->input_bytes) {
-		st = SPEX_E_INPUT;
-		goto engine_err;
-	}
-	if (job->output_len < km->info->output_bytes) {
-		st = SPEX_E_OUTPUT;
-		goto engine_err;
+	st = spex_kjob_admit(km, SPEX_ENTRY_DEV, job->input_len,
+			     job->output_len, job->flags, &res);
+	if (st != SPEX_OK) {
+		ret = spex_job_put_result(job, &res, -spex_status_errno(st));
+		goto out_put;
 	}
 	slot = spex_pool_get(km, nonblock);
 	if (IS_ERR_OR_NULL(slot)) {
@@ -228,10 +300,10 @@ int spex_job_user(struct spex_file *sf, const struct spex_job *job,
 			   (u8 *)slot + km->out_off, km->info->output_bytes,
 			   slot, job->flags, &res);
 	if (st != SPEX_OK) {
-		ret = -spex_status_errno(st);
-		goto out_result;
+		ret = spex_job_put_result(job, &res, -spex_status_errno(st));
+		goto out_slot;
 	}
-	out_len = spex_out_len(km, &res);
+	out_len = spex_kjob_out_len(km, &res);
 	if (out_len && copy_to_user(u64_to_user_ptr(job->output),
 				    (u8 *)slot + km->out_off, out_len)) {
 		ret = -EFAULT;
@@ -241,10 +313,7 @@ int spex_job_user(struct spex_file *sf, const struct spex_job *job,
 			    res.flags & SPEX_RF_LOW_CONF ? 1 : 0,
 			    res.class_id, res.confidence_q16);
 	*res2 = SPEX_RES2_PACK(res.exit_index, res.layers_run, out_len);
-out_result:
-	if (job->result && copy_to_user(u64_to_user_ptr(job->result), &res,
-					sizeof(res)))
-		ret = -EFAULT;
+	ret = spex_job_put_result(job, &res, ret);
 out_slot:
 	spex_pool_put(km, slot);
 out_put:
@@ -252,15 +321,6 @@ out_put:
 out_dec:
 	atomic_dec(&sf->inflight);
 	return ret;
-
-engine_err:
-	atomic64_inc(&km->stats.errors);
-	res.status = st;
-	ret = -spex_status_errno(st);
-	if (job->result && copy_to_user(u64_to_user_ptr(job->result), &res,
-					sizeof(res)))
-		ret = -EFAULT;
-	goto out_put;
 }
 
 int spex_submit(struct spex_kmodel *km, const void *input, size_t in_len,
@@ -273,17 +333,9 @@ int spex_submit(struct spex_kmodel *km, const void *input, size_t in_len,
 	memset(res, 0, sizeof(*res));
 	if (flags & ~SPEX_JOB_F_ALL)
 		return -EINVAL;
-	if (in_len != km->info->input_bytes)
-		st = SPEX_E_INPUT;
-	else if (out_cap < km->info->output_bytes)
-		st = SPEX_E_OUTPUT;
-	else
-		st = SPEX_OK;
-	if (st != SPEX_OK) {
-		res->status = st;
-		atomic64_inc(&km->stats.errors);
+	st = spex_kjob_admit(km, SPEX_ENTRY_DEV, in_len, out_cap, flags, res);
+	if (st != SPEX_OK)
 		return -spex_status_errno(st);
-	}
 	slot = spex_pool_get(km, false);
 	if (IS_ERR(slot))
 		return PTR_ERR(slot);

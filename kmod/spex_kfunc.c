@@ -3,7 +3,8 @@
  * BPF kfuncs: bpf_spex_run() runs one job of an atomic model on bytes an
  * XDP or TC (SCHED_CLS) program points at, packet data or a map value.
  * The contract is in include/uapi/linux/spex.h ("BPF kfunc"); this file
- * validates every argument and hands the job to spex_atomic.c.
+ * checks ctl and the pointers and hands the job to spex_atomic.c, whose
+ * job path checks the lengths.
  *
  * Registration needs the module's BTF (kmod/kmod.mk adds it with pahole
  * and resolve_btfids). Without it the module still loads, without
@@ -33,7 +34,6 @@ static int spex_kf_run(u64 ctl, u8 *in, u32 in_sz, u8 *out, u32 out_sz)
 {
 	u32 id = lower_32_bits(ctl), flags = upper_32_bits(ctl);
 	struct spex_kf_out *o = (struct spex_kf_out *)out;
-	const struct spex_model_desc *info;
 	struct spex_result res;
 	struct spex_kmodel *km;
 	int ret;
@@ -50,22 +50,15 @@ static int spex_kf_run(u64 ctl, u8 *in, u32 in_sz, u8 *out, u32 out_sz)
 		ret = -EPERM;
 		goto out;
 	}
-	info = km->info;
-	if (in_sz != info->input_bytes) {
-		ret = -EINVAL;
-		goto out;
-	}
-	if (out_sz < SPEX_KF_OUT_BYTES(info->output_bytes)) {
-		ret = -ENOSPC;
-		goto out;
-	}
+	/* The job path checks the lengths: the header takes out's start. */
 	ret = spex_atomic_run(km, in, in_sz, out + SPEX_KF_OUT_HDR,
-			      out_sz - SPEX_KF_OUT_HDR, flags,
+			      out_sz > SPEX_KF_OUT_HDR ?
+			      out_sz - SPEX_KF_OUT_HDR : 0, flags,
 			      SPEX_ENTRY_KFUNC, &res);
 	if (ret)
 		goto out;
 	o->exit_index = res.exit_index;
-	o->bottleneck_len = spex_atomic_out_len(km, &res);
+	o->bottleneck_len = spex_kjob_out_len(km, &res);
 	o->layers_run = res.layers_run;
 	o->reserved = 0;
 	ret = SPEX_RES_PACK(res.decision, res.flags & SPEX_RF_FORCED,

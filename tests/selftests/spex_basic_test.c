@@ -285,21 +285,50 @@ TEST_F(dev, stats)
 		else
 			exits++;
 	}
+	/* Refused for its length: a job that failed, counted as one. */
 	EXPECT_EQ(-EINVAL, st_infer(self->fd, id, in, 3, out, sizeof(out),
 				    NULL, 0));
 	d.model_id = id;
 	ASSERT_EQ(0, ioctl(self->fd, SPEX_IOC_MODEL_INFO, &d));
-	EXPECT_EQ(20, d.jobs);
+	EXPECT_EQ(21, d.jobs);
 	EXPECT_EQ(exits, d.exits);
 	EXPECT_EQ(offloads, d.offloads);
 	EXPECT_EQ(1, d.errors);
-	EXPECT_EQ(20, dbg_stat(id, "jobs"));
+	/* Every job ends as an exit, an offload or an error, never two. */
+	EXPECT_EQ(d.jobs, d.exits + d.offloads + d.errors);
+	EXPECT_LE(d.errors, d.jobs);
+	EXPECT_EQ(21, dbg_stat(id, "jobs"));
 	EXPECT_EQ(exits, dbg_stat(id, "exits"));
 	EXPECT_EQ(offloads, dbg_stat(id, "offloads"));
 	EXPECT_EQ(1, dbg_stat(id, "errors"));
 	EXPECT_LT(0, dbg_stat(id, "total_ns"));
 	EXPECT_EQ(0, st_unload(self->fd, id));
 	EXPECT_EQ(-1, dbg_stat(id, "jobs"));
+}
+
+/* Jobs refused for their lengths alone: errors never exceeds jobs. */
+TEST_F(dev, stats_refused_jobs)
+{
+	struct spex_model_desc d = {};
+	u8 in[784], out[64];
+	u32 id;
+
+	ASSERT_EQ(0, st_load(self->fd, &self->m, &id));
+	st_input(&self->m, 0, in);
+	EXPECT_EQ(-EINVAL, st_infer(self->fd, id, in, sizeof(in) - 1, out,
+				    sizeof(out), NULL, 0));
+	EXPECT_EQ(-ENOSPC, st_infer(self->fd, id, in, sizeof(in), out, 1,
+				    NULL, 0));
+	d.model_id = id;
+	ASSERT_EQ(0, ioctl(self->fd, SPEX_IOC_MODEL_INFO, &d));
+	EXPECT_EQ(2, d.jobs);
+	EXPECT_EQ(2, d.errors);
+	EXPECT_EQ(0, d.exits + d.offloads);
+	EXPECT_EQ(0, d.total_ns);
+	EXPECT_LE(d.errors, d.jobs);
+	EXPECT_EQ(2, dbg_stat(id, "jobs"));
+	EXPECT_EQ(2, dbg_stat(id, "errors"));
+	EXPECT_EQ(0, st_unload(self->fd, id));
 }
 
 TEST_HARNESS_MAIN

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The spex tracepoints exist in tracefs and fire as documented: job_start,
- * exit_decision and job_end once per job, layer once per computed layer;
- * job_end carries the job's own exit index, bottleneck length and bytes.
+ * The spex tracepoints exist in tracefs and fire as documented:
+ * job_start, exit_decision and job_end once per job,
+ * layer once per computed layer; job_end carries the job's own
+ * exit index, bottleneck length and bytes, and a job refused for its
+ * lengths ends with its status.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,10 +39,40 @@ static int write_file(const char *rel, const char *val)
 	return n < 0 ? -errno : 0;
 }
 
+/* A clean trace buffer with every spex event on: 0 or -errno. */
+static int trace_start(void)
+{
+	static const char *const steps[][2] = {
+		{ "tracing_on", "0" },
+		{ "buffer_size_kb", "2048" },
+		{ "trace", "" },
+		{ "events/spex/enable", "1" },
+		{ "tracing_on", "1" },
+	};
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		err = write_file(steps[i][0], steps[i][1]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Tracing off, the events kept in the buffer: 0 or -errno. */
+static int trace_stop(void)
+{
+	int err = write_file("tracing_on", "0");
+
+	return err ? err : write_file("events/spex/enable", "0");
+}
+
 /* What the job_end lines add up to, as the results do. */
 struct end_sums {
 	long by_exit[SPX_MAX_EXITS + 2]; /* exit= + 1: [0] none, last: bad */
 	unsigned long long bottleneck_len, weight_bytes, act_bytes;
+	long e_input, e_output, e_other;	/* status= not 0 */
 };
 
 static void add_exit(struct end_sums *s, long long exit_index)
@@ -77,14 +109,22 @@ static void count_events(long *start, long *layer, long *exitd, long *end,
 	while (fgets(line, sizeof(line), f)) {
 		if (line[0] == '#')
 			continue;
-		if (strstr(line, " job_start: "))
+		if (strstr(line, " job_start: ")) {
 			(*start)++;
-		else if (strstr(line, " layer: "))
+		} else if (strstr(line, " layer: ")) {
 			(*layer)++;
-		else if (strstr(line, " exit_decision: "))
+		} else if (strstr(line, " exit_decision: ")) {
 			(*exitd)++;
-		else if (strstr(line, " job_end: ")) {
+		} else if (strstr(line, " job_end: ")) {
+			long long st = field(line, "status");
+
 			(*end)++;
+			if (st == SPEX_E_INPUT)
+				sum->e_input++;
+			else if (st == SPEX_E_OUTPUT)
+				sum->e_output++;
+			else if (st)
+				sum->e_other++;
 			add_exit(sum, field(line, "exit"));
 			sum->bottleneck_len += field(line, "bottleneck_len");
 			sum->weight_bytes += field(line, "weight_bytes");
@@ -97,7 +137,8 @@ static void count_events(long *start, long *layer, long *exitd, long *end,
 TEST(events_exist)
 {
 	static const char *const ev[] = {
-		"job_start", "layer", "exit_decision", "job_end",
+		"job_start", "layer", "exit_decision",
+		"job_end",
 	};
 	char path[256];
 	unsigned int i;
@@ -128,11 +169,7 @@ TEST(fire_once_per_job)
 	ASSERT_EQ(0, st_model_build(&m, ST_MNIST, 21));
 	ASSERT_EQ(0, st_load(fd, &m, &id));
 
-	ASSERT_EQ(0, write_file("tracing_on", "0"));
-	ASSERT_EQ(0, write_file("buffer_size_kb", "2048"));
-	ASSERT_EQ(0, write_file("trace", ""));
-	ASSERT_EQ(0, write_file("events/spex/enable", "1"));
-	ASSERT_EQ(0, write_file("tracing_on", "1"));
+	ASSERT_EQ(0, trace_start());
 	for (i = 0; i < N_JOBS; i++) {
 		st_input(&m, i, in);
 		r = st_infer(fd, id, in, m.info->input_bytes, out, sizeof(out),
@@ -147,8 +184,7 @@ TEST(fire_once_per_job)
 	/* A job refused before it reaches the engine fires nothing. */
 	ASSERT_EQ(-EFAULT, st_infer(fd, id, (void *)16, m.info->input_bytes,
 				    out, sizeof(out), NULL, 0));
-	ASSERT_EQ(0, write_file("tracing_on", "0"));
-	ASSERT_EQ(0, write_file("events/spex/enable", "0"));
+	ASSERT_EQ(0, trace_stop());
 
 	count_events(&start, &layer, &exitd, &end, &got);
 	EXPECT_EQ(N_JOBS, start);
@@ -161,11 +197,54 @@ TEST(fire_once_per_job)
 	EXPECT_EQ(want.bottleneck_len, got.bottleneck_len);
 	EXPECT_EQ(want.weight_bytes, got.weight_bytes);
 	EXPECT_EQ(want.act_bytes, got.act_bytes);
+	EXPECT_EQ(0, got.e_input + got.e_output + got.e_other);
 	TH_LOG("%ld job_start, %ld layer, %ld exit_decision, %ld job_end",
 	       start, layer, exitd, end);
 	TH_LOG("job_end: exit -1/0/1 %ld/%ld/%ld, bottleneck_len %llu, weight_bytes %llu, act_bytes %llu",
 	       got.by_exit[0], got.by_exit[1], got.by_exit[2],
 	       got.bottleneck_len, got.weight_bytes, got.act_bytes);
+	write_file("trace", "");
+	EXPECT_EQ(0, st_unload(fd, id));
+	close(fd);
+	st_model_free(&m);
+}
+
+/*
+ * A job refused for its lengths is a job that failed: job_start and
+ * job_end (with its status) fire, and nothing between them.
+ */
+TEST(refused_job_ends_with_status)
+{
+	struct st_model m;
+	struct end_sums got;
+	long start, layer, exitd, end;
+	u8 in[1024], out[256];
+	int fd;
+	u32 id;
+
+	if (!st_have_spex())
+		SKIP(return, "no " SPEX_DEV);
+	fd = st_open();
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, st_model_build(&m, ST_MNIST, 22));
+	ASSERT_EQ(0, st_load(fd, &m, &id));
+	st_input(&m, 0, in);
+
+	ASSERT_EQ(0, trace_start());
+	EXPECT_EQ(-EINVAL, st_infer(fd, id, in, m.info->input_bytes - 1, out,
+				    sizeof(out), NULL, 0));
+	EXPECT_EQ(-ENOSPC, st_infer(fd, id, in, m.info->input_bytes, out,
+				    m.info->output_bytes - 1, NULL, 0));
+	ASSERT_EQ(0, trace_stop());
+
+	count_events(&start, &layer, &exitd, &end, &got);
+	EXPECT_EQ(2, start);
+	EXPECT_EQ(2, end);
+	EXPECT_EQ(0, layer);
+	EXPECT_EQ(0, exitd);
+	EXPECT_EQ(1, got.e_input);
+	EXPECT_EQ(1, got.e_output);
+	EXPECT_EQ(0, got.e_other);
 	write_file("trace", "");
 	EXPECT_EQ(0, st_unload(fd, id));
 	close(fd);
