@@ -2,9 +2,9 @@
 /*
  * spex-trace, kernel side: counters, latency histograms, per-layer time
  * and modelled energy per model, from the spex module's tracepoints
- * (kmod/spex_trace.h). job_end carries everything a job cost, so one
- * program run per job counts it; layer (only with --layers) adds time
- * per layer. Every handler exists twice: tp_btf/ (typed arguments from
+ * (kmod/spex_trace.h). spex_job_end carries everything a job cost, so
+ * one program run per job counts it; spex_layer (only with --layers)
+ * adds time per layer. Every handler exists twice: tp_btf/ (typed arguments from
  * the module's BTF) and raw_tp/ (the same TP_PROTO arguments as u64s,
  * for a module built without BTF); the loader autoloads one set.
  */
@@ -136,7 +136,7 @@ static __always_inline int on_layer(__u32 model_id, __u32 layer,
 	return 0;
 }
 
-SEC("tp_btf/job_end")
+SEC("tp_btf/spex_job_end")
 int BPF_PROG(spex_end_btf, u32 model_id, u64 job_id, int status,
 	     u32 decision, u32 exit_index, u32 class_id, u32 confidence_q16,
 	     u32 bottleneck_len, u64 macs, u64 weight_bytes, u64 act_bytes,
@@ -146,7 +146,7 @@ int BPF_PROG(spex_end_btf, u32 model_id, u64 job_id, int status,
 			  bottleneck_len, macs, weight_bytes, act_bytes, ns);
 }
 
-SEC("raw_tp/job_end")
+SEC("raw_tp/spex_job_end")
 int BPF_PROG(spex_end_raw, u32 model_id, u64 job_id, int status,
 	     u32 decision, u32 exit_index, u32 class_id, u32 confidence_q16,
 	     u32 bottleneck_len, u64 macs, u64 weight_bytes, u64 act_bytes,
@@ -156,7 +156,7 @@ int BPF_PROG(spex_end_raw, u32 model_id, u64 job_id, int status,
 			  bottleneck_len, macs, weight_bytes, act_bytes, ns);
 }
 
-SEC("tp_btf/layer")
+SEC("tp_btf/spex_layer")
 int BPF_PROG(spex_layer_btf, u32 model_id, u64 job_id, u32 layer,
 	     u32 branch, u32 type, u64 macs, u64 weight_bytes, u64 act_bytes,
 	     u64 ns)
@@ -165,7 +165,7 @@ int BPF_PROG(spex_layer_btf, u32 model_id, u64 job_id, u32 layer,
 			act_bytes, ns);
 }
 
-SEC("raw_tp/layer")
+SEC("raw_tp/spex_layer")
 int BPF_PROG(spex_layer_raw, u32 model_id, u64 job_id, u32 layer,
 	     u32 branch, u32 type, u64 macs, u64 weight_bytes, u64 act_bytes,
 	     u64 ns)

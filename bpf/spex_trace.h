@@ -25,17 +25,17 @@ enum spex_trace_outcome {
 
 /* map "spex_stats": model_id -> per-model counters and histograms. */
 struct spex_trace_stats {
-	__u64 jobs;			/* job_end events */
+	__u64 jobs;			/* spex_job_end events */
 	__u64 exits;			/* decision EXIT */
 	__u64 offloads;			/* decision OFFLOAD */
 	__u64 finals;			/* decision FINAL */
 	__u64 errors;			/* status != 0 */
 	__u64 exit_at[SPEX_TRACE_MAX_EXITS]; /* EXIT, by exit_index */
-	__u64 offload_bytes;		/* OFFLOAD: job_end bottleneck_len */
-	__u64 macs;			/* job_end macs */
-	__u64 weight_bytes;		/* job_end weight_bytes */
-	__u64 act_bytes;		/* job_end act_bytes */
-	__u64 ns;			/* job_end ns: time in the engine */
+	__u64 offload_bytes;		/* OFFLOAD: spex_job_end bottleneck_len */
+	__u64 macs;			/* spex_job_end macs */
+	__u64 weight_bytes;		/* spex_job_end weight_bytes */
+	__u64 act_bytes;		/* spex_job_end act_bytes */
+	__u64 ns;			/* spex_job_end ns: time in the engine */
 	__u64 energy_fj;		/* modelled: the four terms below */
 	__u64 energy_mac_fj;
 	__u64 energy_mem_fj;

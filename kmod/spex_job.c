@@ -78,7 +78,7 @@ static void spex_layer_done(void *priv, const struct spex_layer_event *ev)
 	struct spex_kjob *j = priv;
 	u64 now = ktime_get_ns();
 
-	trace_layer(j->km->id, j->id, ev->layer, ev->branch, ev->type,
+	trace_spex_layer(j->km->id, j->id, ev->layer, ev->branch, ev->type,
 			 ev->macs, ev->weight_bytes, ev->act_bytes,
 			 now - j->t_layer);
 	j->t_layer = now;
@@ -95,11 +95,11 @@ u64 spex_kjob_begin(struct spex_kjob *j, struct spex_kmodel *km, u32 entry,
 {
 	j->km = km;
 	j->id = SPEX_JOB_ID(entry, atomic64_inc_return(&spex_job_seq[entry]));
-	if (ex && trace_layer_enabled()) {
+	if (ex && trace_spex_layer_enabled()) {
 		ex->layer_done = spex_layer_done;
 		ex->priv = j;
 	}
-	trace_job_start(km->id, j->id, in_len, flags);
+	trace_spex_job_start(km->id, j->id, in_len, flags);
 	j->t_layer = ktime_get_ns();
 	return j->t_layer;
 }
@@ -122,10 +122,10 @@ void spex_kjob_end(struct spex_kjob *j, const struct spex_result *res)
 		atomic64_inc(&km->stats.exits);
 
 	if (res->status == SPEX_OK)
-		trace_exit_decision(km->id, j->id, res->decision,
+		trace_spex_exit_decision(km->id, j->id, res->decision,
 					 res->exit_index, res->class_id,
 					 res->confidence_q16, res->flags);
-	trace_job_end(km->id, j->id, res->status, res->decision,
+	trace_spex_job_end(km->id, j->id, res->status, res->decision,
 			   res->exit_index, res->class_id, res->confidence_q16,
 			   res->bottleneck_len, res->macs, res->weight_bytes,
 			   res->act_bytes, res->ns);

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * spex tracepoints: one job_start and one job_end per job, one layer
- * event per computed layer, one exit_decision per successful job. The bpf
- * programs (bpf/) attach to job_end and layer; keep the fields stable.
+ * spex tracepoints: one spex_job_start and one spex_job_end per job, one
+ * spex_layer event per computed layer, one spex_exit_decision per
+ * successful job. The names carry the spex_ prefix because raw_tp attach
+ * names are global. The bpf programs (bpf/) attach to spex_job_end and
+ * spex_layer; keep the fields stable.
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM spex
@@ -12,7 +14,7 @@
 
 #include <linux/tracepoint.h>
 
-TRACE_EVENT(job_start,
+TRACE_EVENT(spex_job_start,
 	TP_PROTO(u32 model_id, u64 job_id, u32 in_bytes, u32 flags),
 	TP_ARGS(model_id, job_id, in_bytes, flags),
 	TP_STRUCT__entry(
@@ -32,7 +34,7 @@ TRACE_EVENT(job_start,
 		  __entry->flags)
 );
 
-TRACE_EVENT(layer,
+TRACE_EVENT(spex_layer,
 	TP_PROTO(u32 model_id, u64 job_id, u32 layer, u32 branch, u32 type,
 		 u64 macs, u64 weight_bytes, u64 act_bytes, u64 ns),
 	TP_ARGS(model_id, job_id, layer, branch, type, macs, weight_bytes,
@@ -65,7 +67,7 @@ TRACE_EVENT(layer,
 		  __entry->weight_bytes, __entry->act_bytes, __entry->ns)
 );
 
-TRACE_EVENT(exit_decision,
+TRACE_EVENT(spex_exit_decision,
 	TP_PROTO(u32 model_id, u64 job_id, u32 decision, u32 exit_index,
 		 u32 class_id, u32 confidence_q16, u32 flags),
 	TP_ARGS(model_id, job_id, decision, exit_index, class_id,
@@ -99,13 +101,13 @@ TRACE_EVENT(exit_decision,
 );
 
 /*
- * Everything a job cost, in one event: a bpf program on job_end alone
- * can count outcomes, exits by index, bytes offloaded and energy. A job
- * refused for its lengths ends here too, with its status. exit_index is the exit taken (EXIT), the last exit tried (OFFLOAD), or
- * -1; bottleneck_len is what an OFFLOAD wrote, 0 otherwise. At most 12
+ * Everything a job cost, in one event: a bpf program on spex_job_end
+ * alone can count outcomes, exits by index, bytes offloaded and energy.
+ * A job refused for its lengths ends here too, with its status. exit_index is the exit taken (EXIT), the last exit
+ * tried (OFFLOAD), or -1; bottleneck_len is what an OFFLOAD wrote, 0 otherwise. At most 12
  * arguments: bpf_trace_run12() is the largest raw tracepoint.
  */
-TRACE_EVENT(job_end,
+TRACE_EVENT(spex_job_end,
 	TP_PROTO(u32 model_id, u64 job_id, int status, u32 decision,
 		 u32 exit_index, u32 class_id, u32 confidence_q16,
 		 u32 bottleneck_len, u64 macs, u64 weight_bytes, u64 act_bytes,

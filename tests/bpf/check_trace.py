@@ -183,7 +183,7 @@ def main():
         want_progs.add(f'spex_layer_{suffix}')
     c.true('bpftool prog show names the programs', want_progs <= names,
            f"missing {sorted(want_progs - names)}")
-    # job_end alone counts a job: nothing runs on exit_decision.
+    # spex_job_end alone counts a job: nothing runs on spex_exit_decision.
     c.eq('no program on exit_decision',
          sorted(n for n in names if n and n.startswith('spex_exit')), [])
     stats = dict((k if isinstance(k, int) else int(k), v)

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The spex tracepoints exist in tracefs and fire as documented:
- * job_start, exit_decision and job_end once per job,
- * layer once per computed layer; job_end carries the job's own
+ * spex_job_start, spex_exit_decision and spex_job_end once per job,
+ * spex_layer once per computed layer; spex_job_end carries the job's own
  * exit index, bottleneck length and bytes, and a job refused for its
  * lengths ends with its status.
  */
@@ -68,7 +68,7 @@ static int trace_stop(void)
 	return err ? err : write_file("events/spex/enable", "0");
 }
 
-/* What the job_end lines add up to, as the results do. */
+/* What the spex_job_end lines add up to, as the results do. */
 struct end_sums {
 	long by_exit[SPX_MAX_EXITS + 2]; /* exit= + 1: [0] none, last: bad */
 	unsigned long long bottleneck_len, weight_bytes, act_bytes;
@@ -109,13 +109,13 @@ static void count_events(long *start, long *layer, long *exitd, long *end,
 	while (fgets(line, sizeof(line), f)) {
 		if (line[0] == '#')
 			continue;
-		if (strstr(line, " job_start: ")) {
+		if (strstr(line, " spex_job_start: ")) {
 			(*start)++;
-		} else if (strstr(line, " layer: ")) {
+		} else if (strstr(line, " spex_layer: ")) {
 			(*layer)++;
-		} else if (strstr(line, " exit_decision: ")) {
+		} else if (strstr(line, " spex_exit_decision: ")) {
 			(*exitd)++;
-		} else if (strstr(line, " job_end: ")) {
+		} else if (strstr(line, " spex_job_end: ")) {
 			long long st = field(line, "status");
 
 			(*end)++;
@@ -137,8 +137,8 @@ static void count_events(long *start, long *layer, long *exitd, long *end,
 TEST(events_exist)
 {
 	static const char *const ev[] = {
-		"job_start", "layer", "exit_decision",
-		"job_end",
+		"spex_job_start", "spex_layer", "spex_exit_decision",
+		"spex_job_end",
 	};
 	char path[256];
 	unsigned int i;
@@ -198,9 +198,9 @@ TEST(fire_once_per_job)
 	EXPECT_EQ(want.weight_bytes, got.weight_bytes);
 	EXPECT_EQ(want.act_bytes, got.act_bytes);
 	EXPECT_EQ(0, got.e_input + got.e_output + got.e_other);
-	TH_LOG("%ld job_start, %ld layer, %ld exit_decision, %ld job_end",
+	TH_LOG("%ld spex_job_start, %ld spex_layer, %ld spex_exit_decision, %ld spex_job_end",
 	       start, layer, exitd, end);
-	TH_LOG("job_end: exit -1/0/1 %ld/%ld/%ld, bottleneck_len %llu, weight_bytes %llu, act_bytes %llu",
+	TH_LOG("spex_job_end: exit -1/0/1 %ld/%ld/%ld, bottleneck_len %llu, weight_bytes %llu, act_bytes %llu",
 	       got.by_exit[0], got.by_exit[1], got.by_exit[2],
 	       got.bottleneck_len, got.weight_bytes, got.act_bytes);
 	write_file("trace", "");
@@ -210,8 +210,8 @@ TEST(fire_once_per_job)
 }
 
 /*
- * A job refused for its lengths is a job that failed: job_start and
- * job_end (with its status) fire, and nothing between them.
+ * A job refused for its lengths is a job that failed: spex_job_start and
+ * spex_job_end (with its status) fire, and nothing between them.
  */
 TEST(refused_job_ends_with_status)
 {

@@ -258,7 +258,7 @@ static bool have_module_btf(void)
 	if (!vmlinux)
 		return false;
 	mod = btf__parse_split("/sys/kernel/btf/spex", vmlinux);
-	found = mod && btf__find_by_name_kind(mod, "btf_trace_job_end",
+	found = mod && btf__find_by_name_kind(mod, "btf_trace_spex_job_end",
 					      BTF_KIND_TYPEDEF) > 0;
 	btf__free(mod);
 	btf__free(vmlinux);
