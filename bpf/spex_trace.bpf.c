@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * spex-trace, kernel side: counters, latency histograms, per-layer time
- * and modelled energy per model, from the spex module's tracepoints
- * (kmod/spex_trace.h). spex_job_end carries everything a job cost, so
- * one program run per job counts it; spex_layer (only with --layers)
- * adds time per layer. Every handler exists twice: tp_btf/ (typed arguments from
+ * spex-trace, kernel side: counters, latency histograms and per-layer
+ * time per model, from the spex module's tracepoints (kmod/spex_trace.h).
+ * It only counts; spex-trace derives energy from the counters.
+ * spex_job_end carries everything a job cost, so one program run per job
+ * counts it; spex_layer (only with --layers) adds time per layer. Every
+ * handler exists twice: tp_btf/ (typed arguments from
  * the module's BTF) and raw_tp/ (the same TP_PROTO arguments as u64s,
  * for a module built without BTF); the loader autoloads one set.
  */
@@ -12,13 +13,18 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
-#include "spex_trace.h"
+#include "spex_trace_maps.h"
 #include "bits.bpf.h"
 #include "maps.bpf.h"
 
 /* Set by spex-trace before load. */
 const volatile __u32 targ_model = 0;		/* 0: every model */
-/* Energy model coefficients (Documentation/tracing.rst). */
+/*
+ * The energy coefficients spex-trace prices the counters with
+ * (Documentation/tracing.rst). No program reads them: they are recorded
+ * here so the pinned config map tells a bpftool reader of the counters
+ * (say, after --keep) what spex-trace derived its energy with.
+ */
 const volatile __u64 e_mac_fj = 300;		/* per multiply-accumulate */
 const volatile __u64 e_mem_fj = 1250;		/* per byte moved */
 const volatile __u64 e_tx_fj = 2265360000ULL;	/* per byte offloaded */
@@ -54,7 +60,6 @@ static __always_inline int on_job_end(__u32 model_id, int status,
 {
 	struct spex_trace_stats *st;
 	__u64 outcome, slot;
-	__u64 tx = 0, e_mac, e_mem, e_tx, e_act;
 
 	if (skip_model(model_id))
 		return 0;
@@ -69,8 +74,7 @@ static __always_inline int on_job_end(__u32 model_id, int status,
 	} else if (decision == SPEX_TRACE_OFFLOAD) {
 		__sync_fetch_and_add(&st->offloads, 1);
 		outcome = SPEX_TRACE_OFFLOAD;
-		tx = bottleneck_len;
-		__sync_fetch_and_add(&st->offload_bytes, tx);
+		__sync_fetch_and_add(&st->offload_bytes, bottleneck_len);
 	} else if (decision == SPEX_TRACE_FINAL) {
 		__sync_fetch_and_add(&st->finals, 1);
 		outcome = SPEX_TRACE_FINAL;
@@ -90,16 +94,6 @@ static __always_inline int on_job_end(__u32 model_id, int status,
 	__sync_fetch_and_add(&st->weight_bytes, weight_bytes);
 	__sync_fetch_and_add(&st->act_bytes, act_bytes);
 	__sync_fetch_and_add(&st->ns, ns);
-
-	e_mac = macs * e_mac_fj;
-	e_mem = (weight_bytes + act_bytes) * e_mem_fj;
-	e_tx = tx * e_tx_fj;
-	e_act = ns * p_active_uw;
-	__sync_fetch_and_add(&st->energy_mac_fj, e_mac);
-	__sync_fetch_and_add(&st->energy_mem_fj, e_mem);
-	__sync_fetch_and_add(&st->energy_tx_fj, e_tx);
-	__sync_fetch_and_add(&st->energy_active_fj, e_act);
-	__sync_fetch_and_add(&st->energy_fj, e_mac + e_mem + e_tx + e_act);
 
 	/* Opaque, then clamped: see spex_slot(). */
 	asm volatile("" : "+r"(outcome));

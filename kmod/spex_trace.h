@@ -102,8 +102,9 @@ TRACE_EVENT(spex_exit_decision,
 
 /*
  * Everything a job cost, in one event: a bpf program on spex_job_end
- * alone can count outcomes, exits by index, bytes offloaded and energy.
- * A job refused for its lengths ends here too, with its status. exit_index is the exit taken (EXIT), the last exit
+ * alone can count outcomes, exits by index, bytes offloaded and the work
+ * energy is derived from. A job refused for its lengths ends here too,
+ * with its status. exit_index is the exit taken (EXIT), the last exit
  * tried (OFFLOAD), or -1; bottleneck_len is what an OFFLOAD wrote, 0 otherwise. At most 12
  * arguments: bpf_trace_run12() is the largest raw tracepoint.
  */

@@ -3,7 +3,8 @@
  * spex-trace: what the spex module is doing, from its tracepoints. Loads
  * bpf/spex_trace.bpf.c (through its skeleton), pins the maps under
  * /sys/fs/bpf/spex/ so bpftool can read them too, and prints latency
- * histograms, per-model activity, energy per job, or CSV.
+ * histograms, per-model activity, energy per job (derived from the
+ * counters, energy.c), or CSV.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,8 +24,9 @@
 #include <bpf/libbpf.h>
 #include <linux/spex.h>
 
-#include "spex_trace.h"
+#include "spex_trace_maps.h"
 #include "spex_trace.skel.h"
+#include "energy.h"
 #include "powercap.h"
 #include "../common/clock.h"
 
@@ -53,15 +55,17 @@ static struct env {
 	const char *pin_dir;
 	const char *powercap_root;
 	const char *proc_stat;
-	__u64 e_mac_fj, e_mem_fj, e_tx_fj, p_active_uw;
+	struct energy_coef coef;
 } env = {
 	.pin_dir = SPEX_TRACE_PIN_DIR,
 	.powercap_root = "/sys/class/powercap",
 	.proc_stat = "/proc/stat",
-	.e_mac_fj = 300,		/* 45 nm: 8-bit mult 0.2 + 32-bit add 0.1 pJ */
-	.e_mem_fj = 1250,		/* 45 nm: 8 KB SRAM, 5 pJ per 32-bit read */
-	.e_tx_fj = 2265360000ULL,	/* Wi-Fi uplink: 283.17 nJ per bit */
-	.p_active_uw = 0,		/* platform-specific: set --p-active */
+	.coef = {
+		.e_mac_fj = 300,	/* 45 nm: 8-bit mult 0.2 + 32-bit add 0.1 pJ */
+		.e_mem_fj = 1250,	/* 45 nm: 8 KB SRAM, 5 pJ per 32-bit read */
+		.e_tx_fj = 2265360000ULL, /* Wi-Fi uplink: 283.17 nJ per bit */
+		.p_active_uw = 0,	/* platform-specific: set --p-active */
+	},
 };
 
 /* Per model, what userspace keeps between samples. */
@@ -201,9 +205,9 @@ static int parse_args(int argc, char **argv)
 					optarg);
 				return -1;
 			}
-			*(c == O_EMAC ? &env.e_mac_fj : c == O_EMEM ?
-			  &env.e_mem_fj : c == O_ETX ? &env.e_tx_fj :
-			  &env.p_active_uw) = v;
+			*(c == O_EMAC ? &env.coef.e_mac_fj : c == O_EMEM ?
+			  &env.coef.e_mem_fj : c == O_ETX ?
+			  &env.coef.e_tx_fj : &env.coef.p_active_uw) = v;
 			break;
 		case 'h':
 			usage(stdout);
@@ -389,6 +393,15 @@ static int read_stats(struct spex_trace *skel, __u32 id,
 				   st);
 }
 
+/* The modelled energy of what st counts. */
+static struct energy energy_of(const struct spex_trace_stats *st)
+{
+	struct energy e;
+
+	energy_model(&env.coef, st, &e);
+	return e;
+}
+
 /* Models the bpf side has seen join the list. */
 static void scan_stats(struct spex_trace *skel)
 {
@@ -541,10 +554,10 @@ static void print_json(struct spex_trace *skel)
 	       since_start_s(), attach_mode, env.layers ? "true" : "false");
 	printf("\"coefficients\":{\"e_mac_fj\":%llu,\"e_mem_fj\":%llu,"
 	       "\"e_tx_fj\":%llu,\"p_active_uw\":%llu},",
-	       (unsigned long long)env.e_mac_fj,
-	       (unsigned long long)env.e_mem_fj,
-	       (unsigned long long)env.e_tx_fj,
-	       (unsigned long long)env.p_active_uw);
+	       (unsigned long long)env.coef.e_mac_fj,
+	       (unsigned long long)env.coef.e_mem_fj,
+	       (unsigned long long)env.coef.e_tx_fj,
+	       (unsigned long long)env.coef.p_active_uw);
 	printf("\"measured\":{\"mode\":\"%s\",\"zones\":%d,"
 	       "\"package_uj\":%llu,\"busy_ns\":%llu},",
 	       pc.n_zones ? "rapl" : "none", pc.n_zones,
@@ -553,9 +566,11 @@ static void print_json(struct spex_trace *skel)
 	printf("\"models\":[");
 	for (i = 0; i < n_models; i++) {
 		struct model_state *m = &models[i];
+		struct energy en;
 
 		if (!model_shown(m) || read_stats(skel, m->id, &st))
 			continue;
+		en = energy_of(&st);
 		printf("%s{\"model_id\":%u,\"name\":\"%s\","
 		       "\"jobs\":%llu,\"exits\":%llu,"
 		       "\"offloads\":%llu,\"finals\":%llu,\"errors\":%llu,"
@@ -580,12 +595,12 @@ static void print_json(struct spex_trace *skel)
 		printf("\"energy\":{\"mode\":\"modelled\",\"total_fj\":%llu,"
 		       "\"mac_fj\":%llu,\"mem_fj\":%llu,\"tx_fj\":%llu,"
 		       "\"active_fj\":%llu,\"per_job_uj\":%.6f},",
-		       (unsigned long long)st.energy_fj,
-		       (unsigned long long)st.energy_mac_fj,
-		       (unsigned long long)st.energy_mem_fj,
-		       (unsigned long long)st.energy_tx_fj,
-		       (unsigned long long)st.energy_active_fj,
-		       st.jobs ? st.energy_fj / 1e9 / st.jobs : 0.0);
+		       (unsigned long long)en.total_fj,
+		       (unsigned long long)en.mac_fj,
+		       (unsigned long long)en.mem_fj,
+		       (unsigned long long)en.tx_fj,
+		       (unsigned long long)en.active_fj,
+		       st.jobs ? en.total_fj / 1e9 / st.jobs : 0.0);
 		printf("\"energy_measured\":{\"mode\":\"%s\",\"uj\":%llu,"
 		       "\"per_job_uj\":%.6f},",
 		       pc.n_zones ? "rapl" : "none",
@@ -659,8 +674,8 @@ static void print_top(struct spex_trace *skel, double dt)
 		       (unsigned long long)err,
 		       jobs ? ns / 1e3 / jobs : 0.0,
 		       dt > 0 ? ob / 1024.0 / dt : 0.0,
-		       jobs ? (st.energy_fj - m->prev.energy_fj) / 1e9 / jobs :
-			      0.0);
+		       jobs ? (energy_of(&st).total_fj -
+			       energy_of(&m->prev).total_fj) / 1e9 / jobs : 0.0);
 	}
 	fflush(stdout);
 }
@@ -672,26 +687,27 @@ static void print_energy(struct spex_trace *skel)
 
 	printf("\nEnergy per job, since attach (modelled: %llu fJ/MAC, "
 	       "%llu fJ/B moved, %llu fJ/B sent, %llu uW active)\n",
-	       (unsigned long long)env.e_mac_fj,
-	       (unsigned long long)env.e_mem_fj,
-	       (unsigned long long)env.e_tx_fj,
-	       (unsigned long long)env.p_active_uw);
+	       (unsigned long long)env.coef.e_mac_fj,
+	       (unsigned long long)env.coef.e_mem_fj,
+	       (unsigned long long)env.coef.e_tx_fj,
+	       (unsigned long long)env.coef.p_active_uw);
 	printf("%-6s %-16s %9s %11s %10s %10s %10s %10s %12s\n", "MODEL",
 	       "NAME", "JOBS", "uJ(mod)", "mac", "mem", "tx", "active",
 	       pc.n_zones ? "uJ(rapl)" : "uJ(no rapl)");
 	for (i = 0; i < n_models; i++) {
 		struct model_state *m = &models[i];
+		struct energy en;
 		double j;
 
 		if (!model_shown(m) || read_stats(skel, m->id, &st) ||
 		    !st.jobs)
 			continue;
+		en = energy_of(&st);
 		j = (double)st.jobs * 1e9;
 		printf("%-6u %-16.16s %9llu %11.4f %10.4f %10.4f %10.4f %10.4f ",
 		       m->id, m->name, (unsigned long long)st.jobs,
-		       st.energy_fj / j, st.energy_mac_fj / j,
-		       st.energy_mem_fj / j, st.energy_tx_fj / j,
-		       st.energy_active_fj / j);
+		       en.total_fj / j, en.mac_fj / j, en.mem_fj / j,
+		       en.tx_fj / j, en.active_fj / j);
 		if (pc.n_zones)
 			printf("%12.4f\n", (double)m->measured_uj / st.jobs);
 		else
@@ -739,7 +755,7 @@ static void print_record(struct spex_trace *skel, bool header)
 		       (unsigned long long)(st.weight_bytes + st.act_bytes -
 					    p->weight_bytes - p->act_bytes),
 		       (unsigned long long)(st.ns - p->ns),
-		       (st.energy_fj - p->energy_fj) / 1e9);
+		       (energy_of(&st).total_fj - energy_of(p).total_fj) / 1e9);
 		if (pc.n_zones)
 			printf("%llu,rapl\n", (unsigned long long)
 			       (m->measured_uj - m->prev_measured_uj));
@@ -798,10 +814,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	skel->rodata->targ_model = env.model;
-	skel->rodata->e_mac_fj = env.e_mac_fj;
-	skel->rodata->e_mem_fj = env.e_mem_fj;
-	skel->rodata->e_tx_fj = env.e_tx_fj;
-	skel->rodata->p_active_uw = env.p_active_uw;
+	/* Recorded for bpftool readers of the pinned config; unused in bpf. */
+	skel->rodata->e_mac_fj = env.coef.e_mac_fj;
+	skel->rodata->e_mem_fj = env.coef.e_mem_fj;
+	skel->rodata->e_tx_fj = env.coef.e_tx_fj;
+	skel->rodata->p_active_uw = env.coef.p_active_uw;
 
 	if (access("/sys/module/spex", F_OK)) {
 		fprintf(stderr, "spex-trace: the spex module is not loaded\n");

@@ -4,12 +4,14 @@
 # which the Makefile includes after this file) and libbpf.
 
 SPEX_TRACE_BIN	:= $(BIN_DIR)/spex-trace
-SPEX_TRACE_SRCS	:= tools/spex-trace/spex-trace.c tools/spex-trace/powercap.c
+SPEX_TRACE_SRCS	:= tools/spex-trace/spex-trace.c tools/spex-trace/energy.c \
+		   tools/spex-trace/powercap.c
 # <linux/spex.h> must be the uapi header, not include/linux/spex.h.
 TOOLS_BINS	+= $(SPEX_TRACE_BIN)
 
-$(SPEX_TRACE_BIN): $(SPEX_TRACE_SRCS) tools/spex-trace/powercap.h \
-		   bpf/spex_trace.h $(BUILD)/bpf/spex_trace.skel.h
+$(SPEX_TRACE_BIN): $(SPEX_TRACE_SRCS) tools/spex-trace/energy.h \
+		   tools/spex-trace/powercap.h bpf/spex_trace_maps.h \
+		   $(BUILD)/bpf/spex_trace.skel.h
 	@mkdir -p $(@D)
 	$(Q)$(CC) -Iinclude/uapi -D_GNU_SOURCE -Ibpf -I$(BUILD)/bpf -Itools/spex-trace $(CFLAGS) \
 		$(SPEX_TRACE_SRCS) -o $@ -lbpf -lelf -lz

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
 /*
- * What bpf/spex_trace.bpf.c and tools/spex-trace share: the keys and
- * values of the maps pinned under /sys/fs/bpf/spex/. Every field is
- * named in the maps' BTF, so `bpftool map dump pinned` prints them.
- * Units are in the names: _ns, _bytes, _fj (femtojoules, 1e-15 J).
+ * The maps pinned under /sys/fs/bpf/spex/: their keys and values, shared
+ * by bpf/spex_trace.bpf.c and tools/spex-trace. Every field is named in
+ * the maps' BTF, so `bpftool map dump pinned` prints them. Units are in
+ * the names: _ns, _bytes. The maps hold counts only; spex-trace derives
+ * energy from them (tools/spex-trace/energy.c).
  */
-#ifndef SPEX_TRACE_H
-#define SPEX_TRACE_H
+#ifndef SPEX_TRACE_MAPS_H
+#define SPEX_TRACE_MAPS_H
 
 #define SPEX_TRACE_PIN_DIR	"/sys/fs/bpf/spex"
 #define SPEX_TRACE_MAX_MODELS	256
@@ -31,16 +32,11 @@ struct spex_trace_stats {
 	__u64 finals;			/* decision FINAL */
 	__u64 errors;			/* status != 0 */
 	__u64 exit_at[SPEX_TRACE_MAX_EXITS]; /* EXIT, by exit_index */
-	__u64 offload_bytes;		/* OFFLOAD: spex_job_end bottleneck_len */
+	__u64 offload_bytes;		/* OFFLOAD: bottleneck_len */
 	__u64 macs;			/* spex_job_end macs */
 	__u64 weight_bytes;		/* spex_job_end weight_bytes */
 	__u64 act_bytes;		/* spex_job_end act_bytes */
 	__u64 ns;			/* spex_job_end ns: time in the engine */
-	__u64 energy_fj;		/* modelled: the four terms below */
-	__u64 energy_mac_fj;
-	__u64 energy_mem_fj;
-	__u64 energy_tx_fj;
-	__u64 energy_active_fj;
 	/* Job latency (engine time) in log2 microseconds, by outcome: slot
 	 * 0 is < 2 us, slot s is [2^s, 2^(s+1)) us, the last the rest. In
 	 * this value, not a map of its own, so a job costs one lookup. */
@@ -64,4 +60,4 @@ struct spex_trace_layer {
 	__u32 pad;
 };
 
-#endif /* SPEX_TRACE_H */
+#endif /* SPEX_TRACE_MAPS_H */
