@@ -624,7 +624,7 @@ static int kf_trace_write(const char *rel, const char *val)
 }
 
 /*
- * kfunc jobs fire the job_end tracepoint like the others; the job id's
+ * kfunc jobs fire the spex_job_end tracepoint like the others; the job id's
  * top byte says the entry: 2 for bpf_spex_run(), 0 for the ioctl.
  */
 TEST_F(kf, trace_entry)
