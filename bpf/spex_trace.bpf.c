@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * spex-trace, kernel side: counters, latency histograms and per-layer
- * time per model, from the spex module's tracepoints (kmod/spex_trace.h).
+ * spex-trace, kernel side: counters, latency histograms (by outcome and
+ * by entry point: the job id's top byte) and per-layer time per model,
+ * from the spex module's tracepoints (kmod/spex_trace.h).
  * It only counts; spex-trace derives energy from the counters.
  * spex_job_end carries everything a job cost, so one program run per job
  * counts it; spex_layer (only with --layers) adds time per layer. Every
@@ -52,12 +53,14 @@ static __always_inline bool skip_model(__u32 model_id)
 	return targ_model && model_id != targ_model;
 }
 
-static __always_inline int on_job_end(__u32 model_id, int status,
+static __always_inline int on_job_end(__u32 model_id, __u64 job_id,
+				      int status,
 				      __u32 decision, __u32 exit_index,
 				      __u32 bottleneck_len, __u64 macs,
 				      __u64 weight_bytes, __u64 act_bytes,
 				      __u64 ns)
 {
+	__u64 entry = job_id >> SPEX_TRACE_ENTRY_SHIFT;
 	struct spex_trace_stats *st;
 	__u64 outcome, slot;
 
@@ -101,6 +104,12 @@ static __always_inline int on_job_end(__u32 model_id, int status,
 		outcome = SPEX_TRACE_ERROR;
 	slot = spex_slot(ns / 1000, SPEX_TRACE_MAX_SLOTS);
 	__sync_fetch_and_add(&st->hist_us[outcome][slot], 1);
+
+	asm volatile("" : "+r"(entry));
+	if (entry >= SPEX_TRACE_N_ENTRIES)
+		entry = SPEX_TRACE_ENTRY_OTHER;
+	__sync_fetch_and_add(&st->entry_jobs[entry], 1);
+	__sync_fetch_and_add(&st->entry_hist_us[entry][slot], 1);
 	return 0;
 }
 
@@ -136,7 +145,7 @@ int BPF_PROG(spex_end_btf, u32 model_id, u64 job_id, int status,
 	     u32 bottleneck_len, u64 macs, u64 weight_bytes, u64 act_bytes,
 	     u64 ns)
 {
-	return on_job_end(model_id, status, decision, exit_index,
+	return on_job_end(model_id, job_id, status, decision, exit_index,
 			  bottleneck_len, macs, weight_bytes, act_bytes, ns);
 }
 
@@ -146,7 +155,7 @@ int BPF_PROG(spex_end_raw, u32 model_id, u64 job_id, int status,
 	     u32 bottleneck_len, u64 macs, u64 weight_bytes, u64 act_bytes,
 	     u64 ns)
 {
-	return on_job_end(model_id, status, decision, exit_index,
+	return on_job_end(model_id, job_id, status, decision, exit_index,
 			  bottleneck_len, macs, weight_bytes, act_bytes, ns);
 }
 

@@ -24,6 +24,20 @@ enum spex_trace_outcome {
 	SPEX_TRACE_N_OUTCOMES
 };
 
+/*
+ * Where a job entered the module: the top byte of its job id (kmod's
+ * enum spex_entry, Documentation/kmod.rst). Anything else counts as
+ * SPEX_TRACE_ENTRY_OTHER.
+ */
+#define SPEX_TRACE_ENTRY_SHIFT	56
+enum spex_trace_entry {
+	SPEX_TRACE_ENTRY_DEV	= 0,	/* ioctl, uring_cmd, spex_submit() */
+	SPEX_TRACE_ENTRY_ATOMIC	= 1,	/* spex_submit_atomic() */
+	SPEX_TRACE_ENTRY_KFUNC	= 2,	/* bpf_spex_run(): XDP, TC */
+	SPEX_TRACE_ENTRY_OTHER	= 3,
+	SPEX_TRACE_N_ENTRIES
+};
+
 /* map "spex_stats": model_id -> per-model counters and histograms. */
 struct spex_trace_stats {
 	__u64 jobs;			/* spex_job_end events */
@@ -41,6 +55,9 @@ struct spex_trace_stats {
 	 * 0 is < 2 us, slot s is [2^s, 2^(s+1)) us, the last the rest. In
 	 * this value, not a map of its own, so a job costs one lookup. */
 	__u64 hist_us[SPEX_TRACE_N_OUTCOMES][SPEX_TRACE_MAX_SLOTS];
+	/* The same jobs by entry point: their count and latency. */
+	__u64 entry_jobs[SPEX_TRACE_N_ENTRIES];
+	__u64 entry_hist_us[SPEX_TRACE_N_ENTRIES][SPEX_TRACE_MAX_SLOTS];
 };
 
 /* map "spex_layers": time and work per layer. */

@@ -136,6 +136,14 @@ def main():
         c.eq(p + 'histogram total == N', sum(sum(v) for v in h.values()),
              w['jobs'])
         c.eq(p + 'exit histogram == exits', sum(h['exit']), m['exits'])
+        # trace_jobs runs ioctl and uring_cmd jobs: all enter as "dev".
+        en_ = m['entries']
+        c.eq(p + 'jobs by entry: all dev',
+             {k: v['jobs'] for k, v in en_.items()},
+             {'dev': w['jobs'], 'atomic': 0, 'kfunc': 0, 'other': 0})
+        c.eq(p + 'entry histograms == jobs by entry',
+             {k: sum(v['hist_us']) for k, v in en_.items()},
+             {k: v['jobs'] for k, v in en_.items()})
         c.eq(p + 'offload histogram == offloads', sum(h['offload']),
              m['offloads'])
         c.eq(p + 'offload bytes == sum of bottleneck_len', m['offload_bytes'],
@@ -218,6 +226,8 @@ def main():
         if v is not None:
             c.eq(f'bpftool dump stats: model {mid} hist_us total == N',
                  sum(sum(row) for row in v['hist_us']), want[mid]['jobs'])
+            c.eq(f'bpftool dump stats: model {mid} entry_jobs',
+                 list(v['entry_jobs']), [want[mid]['jobs'], 0, 0, 0])
     cfg = load(d('dump.config.json'))
     c.eq('bpftool dump config: coefficients',
          [find_key(cfg, k) for k in ('e_mac_fj', 'e_mem_fj', 'e_tx_fj',

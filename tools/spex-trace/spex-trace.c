@@ -36,6 +36,14 @@ static const char *const outcome_name[SPEX_TRACE_N_OUTCOMES] = {
 	"exit", "offload", "final", "error",
 };
 
+/* Where jobs entered the module (the job id's top byte). */
+static const char *const entry_name[SPEX_TRACE_N_ENTRIES] = {
+	[SPEX_TRACE_ENTRY_DEV] = "dev",
+	[SPEX_TRACE_ENTRY_ATOMIC] = "atomic",
+	[SPEX_TRACE_ENTRY_KFUNC] = "kfunc",
+	[SPEX_TRACE_ENTRY_OTHER] = "other",
+};
+
 /* The pinned maps: file name under the pin directory, and skeleton map. */
 struct pin {
 	const char *file;
@@ -611,6 +619,14 @@ static void print_json(struct spex_trace *skel)
 			printf("%s\"%s\":", o ? "," : "", outcome_name[o]);
 			json_u64_array(st.hist_us[o], SPEX_TRACE_MAX_SLOTS);
 		}
+		printf("},\"entries\":{");
+		for (o = 0; o < SPEX_TRACE_N_ENTRIES; o++) {
+			printf("%s\"%s\":{\"jobs\":%llu,\"hist_us\":",
+			       o ? "," : "", entry_name[o],
+			       (unsigned long long)st.entry_jobs[o]);
+			json_u64_array(st.entry_hist_us[o], SPEX_TRACE_MAX_SLOTS);
+			printf("}");
+		}
 		printf("},");
 		json_layers(skel, m->id);
 		printf("}");
@@ -638,6 +654,17 @@ static void print_hist(struct spex_trace *skel)
 			       models[i].id, models[i].name, outcome_name[o]);
 			print_log2_hist(st.hist_us[o], SPEX_TRACE_MAX_SLOTS,
 					"usecs");
+		}
+		/* By entry point, once more than one entry ran jobs. */
+		for (o = 0, s = 0; o < SPEX_TRACE_N_ENTRIES; o++)
+			s += st.entry_jobs[o] != 0;
+		for (o = 0; s > 1 && o < SPEX_TRACE_N_ENTRIES; o++) {
+			if (!st.entry_jobs[o])
+				continue;
+			printf("\nmodel = %u (%s), entry = %s\n",
+			       models[i].id, models[i].name, entry_name[o]);
+			print_log2_hist(st.entry_hist_us[o],
+					SPEX_TRACE_MAX_SLOTS, "usecs");
 		}
 	}
 	fflush(stdout);
