@@ -4,7 +4,8 @@
 # make bench-edge: tests/edge/bench-in-guest.sh in a QEMU guest on every
 # supported kernel, with the demo's trained MNIST head (as
 # scripts/check-edge.sh). Emulated (TCG): read the ratios, not the
-# absolute numbers. Expects `make all kmod` done.
+# absolute numbers. Expects `make all kmod` done. SPEX_BENCH_FRAMES,
+# SPEX_BENCH_LAT_FRAMES and SPEX_BENCH_ROUNDS size the runs.
 set -eu
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,7 +22,10 @@ mkdir -p "$mdir"
 cp "$model/head.spx" "$model/tail.spx" "$model/test-images-idx3-ubyte" "$mdir/"
 for k in $(cd "$repo" && scripts/list-kernels.sh); do
 	echo "  BENCH   edge $k"
-	(cd "$repo" && tests/vm/run-guest.sh --kernel "$k" --timeout 1200 -- \
+	(cd "$repo" && tests/vm/run-guest.sh --kernel "$k" --timeout 1200 \
+		--env "SPEX_BENCH_FRAMES=${SPEX_BENCH_FRAMES:-2000}" \
+		--env "SPEX_BENCH_LAT_FRAMES=${SPEX_BENCH_LAT_FRAMES:-400}" \
+		--env "SPEX_BENCH_ROUNDS=${SPEX_BENCH_ROUNDS:-3}" -- \
 		"$repo/tests/edge/bench-in-guest.sh" "$BUILD/kmod/$k" "$BUILD" \
 		"$mdir") | grep -E '^#'
 done

@@ -60,6 +60,7 @@ measure() {
 		--head "$mdir/head.spx" --model "$id" --window 1 \
 		--timeout-ms 3000 --rtt "$work/rtt" "$@" > /dev/null 2> "$work/lat"
 	echo "run $name $(cat "$work/tput") rtt $(sort -n "$work/rtt" | tr '\n' ' ')" >> "$work/runs"
+	echo "# $name: $(cat "$work/tput")"	# progress, on the console
 }
 
 for r in $(seq "$rounds"); do

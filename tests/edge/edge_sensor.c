@@ -648,8 +648,12 @@ static int cmd_userd(const struct opts *o)
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	if (fd < 0 || bind(fd, (struct sockaddr *)&me, sizeof(me)))
 		die("bind", strerror(errno));
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
+	{	/* no SA_RESTART: SIGTERM must end a blocked recvmmsg */
+		struct sigaction sa = { .sa_handler = on_signal };
+
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
+	}
 	for (int i = 0; i < UD_BATCH; i++) {
 		iov[i] = (struct iovec){ rx[i], sizeof(rx[i]) };
 		oiov[i] = (struct iovec){ &tx[i], sizeof(tx[i]) };
