@@ -2,9 +2,12 @@
 /*
  * The datapath's own limit, for make bench-edge: a bare XDP program that
  * sends every IPv4 UDP frame to the configured port straight back
- * (MACs, addresses and ports swapped; both checksums stay valid, since a
- * swap does not change a one's complement sum), so the cost of inference
- * in spex_edge.bpf.c shows next to it. spex_pass is the do-nothing XDP
+ * (MACs, addresses and ports swapped; the IPv4 checksum stays valid, since
+ * a swap does not change a one's complement sum), so the cost of
+ * inference in spex_edge.bpf.c shows next to it. The UDP checksum is set
+ * to 0 (none): a local sender's frame carries only the pseudo-header sum
+ * (checksum offload), which the receiver would reject once XDP_TX has
+ * dropped the skb's checksum state. spex_pass is the do-nothing XDP
  * program a veth peer needs before native XDP_TX frames reach it.
  */
 #include "vmlinux.h"
@@ -40,6 +43,7 @@ int spex_echo_xdp(struct xdp_md *ctx)
 	p = udp->source;
 	udp->source = udp->dest;
 	udp->dest = p;
+	udp->check = 0;
 	return XDP_TX;
 }
 
