@@ -49,6 +49,7 @@ install: all
 
 include core/core.mk
 -include lib/lib.mk
+-include lib/python/python.mk
 -include tools/tools.mk
 include tests/unit/unit.mk
 -include tests/fuzz/fuzz.mk

@@ -17,19 +17,7 @@ fail=0
 
 for t in "$BUILD"/lib/tests/test_*; do
 	[ -x "$t" ] || continue
-	echo "# $(basename "$t")"
-	out=$(timeout 120 "$t" 2>&1)
-	rc=$?
-	echo "$out"
-	count_results - <<EOF
-$out
-EOF
-	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-		echo "not ok - $(basename "$t") exited $rc"
-		f=1
-	fi
-	pass=$((pass + p))
-	fail=$((fail + f))
+	run_counted "$(basename "$t")" 120 "$t"
 done
 
 if [ -x tests/lib/spexctl-smoke.sh ]; then

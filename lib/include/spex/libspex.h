@@ -215,6 +215,46 @@ struct spex_handle_stats {
 int spex_get_stats(const struct spex *h, struct spex_handle_stats *st);
 
 /*
+ * The engine's pattern-edge generator (libspex 1.2), for front ends that
+ * train a network the engine will load: the same parameters as a layer's
+ * struct spx_pattern give the same edges the loader regenerates.
+ */
+struct spex_pattern_spec {
+	uint32_t type;			/* enum spx_pattern_type */
+	uint32_t starts;		/* enum spx_starts_mode */
+	uint32_t dither;		/* clash-free: 0 or 1 */
+	uint32_t z;			/* clash-free: banks; else 0 */
+	uint32_t seed;
+	uint32_t n_starts;		/* EXPLICIT: values at starts_arr */
+	const uint32_t *starts_arr;
+	uint32_t reserved[4];		/* must be 0 */
+};
+
+/*
+ * A junction of p left neurons to n right neurons with in-degree d_in:
+ * left[r * d_in + m] is the left neuron that edge m of right neuron r
+ * reads, in the pattern's edge order (the order of a layer's weights).
+ * left_cap is the room at left, in entries (at least n * d_in). Returns 0,
+ * SPEX_STATUS_ERR(status) for parameters the loader would refuse (the
+ * same status), -ENOSPC or -EINVAL.
+ */
+int spex_pattern_edges(const struct spex_pattern_spec *ps, uint32_t p,
+		       uint32_t n, uint32_t d_in, uint32_t *left,
+		       size_t left_cap);
+/* How many explicit starts such a pattern needs (0 unless EXPLICIT). */
+int spex_pattern_starts_needed(const struct spex_pattern_spec *ps,
+			       uint32_t p, uint32_t n, uint32_t d_in);
+/*
+ * A conv layer's kept kernel taps (ky * kw + kx, ascending) for output
+ * channel o and its s-th input-channel slot (enum spx_mask_type). elems
+ * holds cap >= kh * kw entries. Returns how many taps, or
+ * SPEX_STATUS_ERR(status), -ENOSPC, -EINVAL.
+ */
+int spex_conv_mask(uint32_t mask_type, uint32_t period, uint32_t kh,
+		   uint32_t kw, uint32_t o, uint32_t s, uint8_t *elems,
+		   size_t cap);
+
+/*
  * A message for a negative errno, or for an enum spex_status when given
  * SPEX_STATUS_ERR(status). The library gives these errno values a
  * specific meaning in completions' tail_err:
