@@ -6,7 +6,8 @@
 # offload tests (spex-serve runs in the guest, on 127.0.0.1) with
 # SPEX_TEST_BACKEND=device, once through io_uring uring_cmd and once
 # forced to the ioctl, then the spexctl smoke test, which uses the device
-# for load/list/policy/stats/unload. Ends with "N passed, N failed".
+# for load/list/policy/stats/unload, and the Python binding's suite on
+# the device. Ends with "N passed, N failed".
 #
 #   tests/lib/guest.sh [BUILD]
 #
@@ -54,6 +55,11 @@ for t in "$B"/lib/tests/test_lib_*; do
 		SPEX_TEST_NO_URING=1 "$t"
 done
 run "spexctl-smoke (device)" tests/lib/spexctl-smoke.sh "$B"
+# The Python binding (tests/python/test_binding.py) on the device.
+run "python (device, uring_cmd)" SPEX_TEST_BACKEND=device BUILD="$B" \
+	scripts/check-python.sh tests/python/test_binding.py
+run "python (device, ioctl)" SPEX_TEST_BACKEND=device SPEX_TEST_NO_URING=1 \
+	BUILD="$B" scripts/check-python.sh tests/python/test_binding.py
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
