@@ -238,8 +238,14 @@ int spex_policy_check(const struct spex_model *m,
 {
 	u32 e;
 
-	if (pol->mode > SPEX_MODE_FORCE_OFFLOAD || pol->reserved[0] ||
-	    pol->reserved[1])
+	if (pol->mode > SPEX_MODE_FORCE_OFFLOAD ||
+	    pol->net_mode > SPEX_NET_ADAPTIVE || pol->rttvar_k > SPEX_NET_MAX_K)
+		return SPEX_E_POLICY;
+	/* CONFIDENCE is the old policy: its net fields stay 0; the others
+	 * need a deadline */
+	if (pol->net_mode == SPEX_NET_CONFIDENCE ?
+	    pol->rttvar_k || pol->deadline_us :
+	    !pol->deadline_us || pol->deadline_us > SPEX_NET_MAX_DEADLINE_US)
 		return SPEX_E_POLICY;
 	if (pol->n_thresholds && pol->n_thresholds != m->desc.n_exits)
 		return SPEX_E_POLICY;

@@ -31,7 +31,8 @@ static int spex_ioc_get_info(void __user *argp)
 	memset(&info, 0, sizeof(info));
 	info.abi_version = SPEX_ABI_VERSION;
 	info.features = SPEX_F_URING_CMD | SPEX_F_JOB_SCALAR |
-			SPEX_F_LOAD_DIAG | SPEX_F_LOAD_ATOMIC;
+			SPEX_F_LOAD_DIAG | SPEX_F_LOAD_ATOMIC |
+			SPEX_F_NET_POLICY;
 	if (spex_kfunc_ready())
 		info.features |= SPEX_F_KFUNC;
 	if (spex_have_cqe32_extra())

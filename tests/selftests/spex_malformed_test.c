@@ -625,8 +625,15 @@ TEST_F(ioc, policy_threshold_over_one)
 
 TEST_F(ioc, policy_reserved)
 {
-	struct spex_policy pol = { .reserved = { 1, 0 } };
+	/* the old reserved words: a net mode without a deadline, an
+	 * unknown one, a deadline without a mode */
+	struct spex_policy pol = { .net_mode = SPEX_NET_DEADLINE };
 
+	EXPECT_EQ(-EINVAL, st_set_policy(self->fd, self->id, &pol));
+	pol.net_mode = SPEX_NET_ADAPTIVE + 1;
+	pol.deadline_us = 30000;
+	EXPECT_EQ(-EINVAL, st_set_policy(self->fd, self->id, &pol));
+	pol.net_mode = SPEX_NET_CONFIDENCE;
 	EXPECT_EQ(-EINVAL, st_set_policy(self->fd, self->id, &pol));
 }
 

@@ -321,9 +321,25 @@ TEST(bad_jobs)
 	pol.threshold_q16[5] = 1;	/* beyond n_thresholds */
 	CHECK_EQ(spex_policy_check(m, &pol), SPEX_E_POLICY);
 	pol.threshold_q16[5] = 0;
-	pol.reserved[1] = 1;
+	pol.deadline_us = 1;	/* a deadline needs a net mode */
 	CHECK_EQ(spex_policy_check(m, &pol), SPEX_E_POLICY);
-	pol.reserved[1] = 0;
+	pol.net_mode = SPEX_NET_DEADLINE;
+	CHECK_EQ(spex_policy_check(m, &pol), SPEX_OK);
+	pol.rttvar_k = SPEX_NET_MAX_K + 1;
+	CHECK_EQ(spex_policy_check(m, &pol), SPEX_E_POLICY);
+	pol.rttvar_k = 0;
+	pol.deadline_us = 0;	/* ... and a net mode a deadline */
+	CHECK_EQ(spex_policy_check(m, &pol), SPEX_E_POLICY);
+	pol.deadline_us = SPEX_NET_MAX_DEADLINE_US + 1;
+	CHECK_EQ(spex_policy_check(m, &pol), SPEX_E_POLICY);
+	pol.deadline_us = 30000;
+	pol.net_mode = SPEX_NET_ADAPTIVE + 1;
+	CHECK_EQ(spex_policy_check(m, &pol), SPEX_E_POLICY);
+	pol.net_mode = SPEX_NET_CONFIDENCE;
+	pol.rttvar_k = 4;	/* CONFIDENCE keeps the net fields 0 */
+	pol.deadline_us = 0;
+	CHECK_EQ(spex_policy_check(m, &pol), SPEX_E_POLICY);
+	pol.rttvar_k = 0;
 	CHECK_EQ(spex_policy_check(m, &pol), SPEX_OK);
 	/* out may be NULL: the decision without the tensor */
 	CHECK_EQ(spex_run(m, NULL, NULL, scratch, in, 784, NULL, 0, &r), SPEX_OK);

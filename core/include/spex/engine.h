@@ -151,6 +151,8 @@ enum spex_name_set {
 	SPEX_NAMES_MODE,	/* enum spex_policy_mode: "auto", "local", ... */
 	SPEX_NAMES_DECISION,	/* enum spex_decision: "exit", ... */
 	SPEX_NAMES_FC_LAYOUT,	/* spex_layer_desc.layout: "window", ... */
+	SPEX_NAMES_NET_MODE,	/* enum spex_net_mode: "confidence", ... */
+	SPEX_NAMES_NET_REASON,	/* enum spex_net_reason: "offload", ... */
 };
 
 /* The name of value in set, or "?" if it has none. */
@@ -160,6 +162,85 @@ int spex_name_value(enum spex_name_set set, const char *name, u32 *value);
 
 /* CRC-32 (IEEE 802.3, reflected, as zlib): crc = spex_crc32(0, p, n). */
 u32 spex_crc32(u32 crc, const void *p, size_t n);
+
+/* ------------------------------------------------------------------ */
+/* Network-aware offload decision (core/net_decide.c)                 */
+/* ------------------------------------------------------------------ */
+
+/*
+ * What a caller that offloads (libspex for app jobs, the module for the
+ * datapath) knows about one tail, and the one decision made from it:
+ * offload a frame, or answer it here with the best local guess. Integer
+ * arithmetic only; times in microseconds on the caller's monotonic clock;
+ * no locking (the caller serialises calls on one struct).
+ * Documentation/offload-decision.rst describes the rules.
+ */
+#define SPEX_NET_DEFAULT_K	4	/* RTT + 4 RTTVAR, as TCP's RTO */
+#define SPEX_NET_DEFAULT_DOWN	3	/* consecutive timeouts: down */
+#define SPEX_NET_DEFAULT_PROBE_US 200000u /* first gap between probes */
+#define SPEX_NET_MAX_PROBE_US	3200000u  /* the gap doubles up to this */
+#define SPEX_NET_WINDOW_SHIFT	17	/* rate window: 2^17 us, 131 ms */
+#define SPEX_NET_THR_STEP_Q16	4096	/* (c): threshold move per window */
+
+struct spex_net_cfg {
+	u32 down_after;		/* K; 0: SPEX_NET_DEFAULT_DOWN */
+	u32 probe_us;		/* 0: SPEX_NET_DEFAULT_PROBE_US */
+	u64 budget_Bps;		/* link budget, bytes/s; 0: none */
+};
+
+struct spex_net_tail {
+	struct spex_net_cfg cfg;
+	/* RFC 6298 on the network part of each answer's round trip, scaled
+	 * as Linux's tcp_rtt_estimator(): srtt8 = 8 SRTT, rttvar4 = 4 RTTVAR */
+	u32 srtt8, rttvar4;
+	u32 tail8;		/* 8 x EWMA (1/8) of the tail's own time */
+	u32 loss_q16;		/* EWMA (1/16) of the share of timeouts */
+	u32 consec_timeouts;
+	u32 probe_gap_us;
+	bool down;		/* K consecutive timeouts, no answer since */
+	bool probing;		/* a probe is in flight */
+	bool cap_known;		/* cap_Bps measured in a window with loss */
+	bool win_loss;		/* a timeout in this window */
+	u64 next_probe_us;
+	u64 last_sample_us;
+	u64 win_start_us;
+	u64 win_sent, win_acked;	/* bytes in this window */
+	u64 win_demand;		/* (c): bytes that passed the threshold */
+	u64 sent_Bps, acked_Bps;	/* over the last whole window */
+	u64 cap_Bps;		/* measured capacity */
+	u32 thr_drop_q16;	/* (c): the exit threshold's move down */
+	u64 samples, timeouts, bytes_sent;
+	u64 by_reason[SPEX_NET_R_COUNT];
+};
+
+/* One frame (or job) to decide about. */
+struct spex_net_frame {
+	u32 decision;		/* the engine's: enum spex_decision */
+	u32 net_mode;		/* enum spex_net_mode */
+	u32 k;			/* rttvar_k; 0: SPEX_NET_DEFAULT_K */
+	u32 deadline_us;	/* time left for the answer (modes b, c) */
+	u32 conf_q16;		/* the best local guess's confidence ... */
+	u32 thr_q16;		/* ... and its exit's threshold */
+	u32 bytes;		/* what offloading sends */
+};
+
+void spex_net_init(struct spex_net_tail *t, const struct spex_net_cfg *cfg);
+/*
+ * The decision (enum spex_net_reason), counted in t->by_reason. OFFLOAD:
+ * send the frame and report its fate with spex_net_answer() or
+ * spex_net_timeout(). PROBE: answer it locally now, and send it anyway,
+ * only to measure; report its fate with probe = true. Anything else:
+ * answer locally (CONFIDENT: the exit's answer is final).
+ */
+u32 spex_net_decide(struct spex_net_tail *t, u64 now_us,
+		    const struct spex_net_frame *f);
+/* An answer came: rtt_us the whole round trip, tail_us the time the
+ * tail reports it held the frame. */
+void spex_net_answer(struct spex_net_tail *t, u64 now_us, u32 rtt_us,
+		     u32 tail_us, u32 bytes, bool probe);
+void spex_net_timeout(struct spex_net_tail *t, u64 now_us, bool probe);
+/* SRTT + k RTTVAR + tail time in us; U32_MAX before the first answer. */
+u32 spex_net_predict_us(const struct spex_net_tail *t, u32 k);
 
 /* ------------------------------------------------------------------ */
 /* Kernel implementations                                             */

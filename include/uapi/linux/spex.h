@@ -259,12 +259,46 @@ enum spex_policy_mode {
 					 * result carries a best local guess */
 };
 
+/*
+ * How an offload decision sees the network (feature SPEX_F_NET_POLICY;
+ * Documentation/offload-decision.rst). Without the feature these fields
+ * were reserved[2] and had to be 0, which is SPEX_NET_CONFIDENCE with no
+ * deadline: an old caller's policy means what it meant.
+ */
+enum spex_net_mode {
+	SPEX_NET_CONFIDENCE	= 0,	/* (a) the exit thresholds only */
+	SPEX_NET_DEADLINE	= 1,	/* (b) offload only if RTT + k*RTTVAR +
+					 * tail time fits the deadline */
+	SPEX_NET_ADAPTIVE	= 2,	/* (c) (b), and the exit threshold
+					 * moves to keep the offload bytes/s
+					 * within the link's capacity */
+};
+
+#define SPEX_NET_MAX_K		64	/* largest rttvar_k */
+#define SPEX_NET_MAX_DEADLINE_US 60000000u	/* one minute */
+
 struct spex_policy {
 	__u32 mode;			/* enum spex_policy_mode */
 	__u32 n_thresholds;		/* 0: keep the file's thresholds */
 	__u32 threshold_q16[SPX_MAX_EXITS]; /* per exit, <= SPX_Q16_ONE */
-	__u32 reserved[2];		/* must be 0 */
+	__u16 net_mode;			/* enum spex_net_mode */
+	__u16 rttvar_k;			/* k of RTT + k*RTTVAR; 0: 4 */
+	__u32 deadline_us;		/* per frame or job, from its head's
+					 * start; needed by DEADLINE and
+					 * ADAPTIVE, 0 otherwise */
 };					/* 48 bytes */
+
+/* Why an offload decision went the way it did (per tail counters). */
+enum spex_net_reason {
+	SPEX_NET_R_OFFLOAD	= 0,	/* sent to the tail */
+	SPEX_NET_R_CONFIDENT	= 1,	/* an exit was confident */
+	SPEX_NET_R_DEADLINE	= 2,	/* the answer would come too late */
+	SPEX_NET_R_BUDGET	= 3,	/* over the link budget / capacity */
+	SPEX_NET_R_DOWN		= 4,	/* the tail is down */
+	SPEX_NET_R_PROBE	= 5,	/* answered locally; the frame is sent
+					 * only to measure the tail */
+	SPEX_NET_R_COUNT
+};
 
 /* ------------------------------------------------------------------ */
 /* Job result                                                         */
@@ -336,9 +370,12 @@ struct spex_result {
 #define SPEX_F_LOAD_DIAG	(1ULL << 3) /* spex_load status/offset/msg */
 #define SPEX_F_LOAD_ATOMIC	(1ULL << 4) /* SPEX_LOAD_F_ATOMIC */
 #define SPEX_F_KFUNC		(1ULL << 5) /* bpf_spex_run() for XDP and TC */
+#define SPEX_F_NET_POLICY	(1ULL << 6) /* spex_policy net_mode, rttvar_k,
+					     * deadline_us */
 #define SPEX_F_ALL		(SPEX_F_URING_CMD | SPEX_F_CQE32_EXTRA | \
 				 SPEX_F_JOB_SCALAR | SPEX_F_LOAD_DIAG | \
-				 SPEX_F_LOAD_ATOMIC | SPEX_F_KFUNC)
+				 SPEX_F_LOAD_ATOMIC | SPEX_F_KFUNC | \
+				 SPEX_F_NET_POLICY)
 
 /* SPEX_IOC_GET_INFO: what the module is and what it allows. */
 struct spex_info {
