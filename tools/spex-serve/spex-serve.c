@@ -9,6 +9,8 @@
  * linked timeout, and a worker handles at most one frame per event, so a
  * slow or stuck client only ever holds its own connection. The model is
  * immutable and shared; each worker has its own scratch.
+ *
+ * Beside TCP, the same port takes the datagram form on UDP (serve_udp.c).
  */
 #include <arpa/inet.h>
 #include <endian.h>
@@ -35,6 +37,7 @@
 #include "../common/clock.h"
 #include "../common/file.h"
 #include "../common/parse.h"
+#include "serve_udp.h"
 
 #define DEFAULT_WORKERS		2
 #define DEFAULT_MAX_CONNS	256
@@ -50,6 +53,7 @@ struct config {
 	const char *port_file;
 	const char *model_path;
 	bool quiet;
+	bool no_udp;
 };
 
 struct server {
@@ -596,6 +600,7 @@ static void usage(FILE *f)
 "  -t, --idle-timeout MS  close a connection idle or stuck mid-frame for\n"
 "                         this long (default %u)\n"
 "      --port-file FILE   write the bound port to FILE once listening\n"
+"      --no-udp           TCP only (else UDP datagrams on the same port)\n"
 "  -q, --quiet            no start-up and shutdown lines\n"
 "  -h, --help\n\n"
 "Examples:\n"
@@ -618,10 +623,13 @@ int main(int argc, char **argv)
 		{ "idle-timeout", required_argument, NULL, 't' },
 		{ "port-file", required_argument, NULL, 'P' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "no-udp", no_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	struct server s = { 0 };
+	struct serve_udp *udp = NULL;
+	struct serve_udp_stats udp_st = { 0 };
 	struct worker *ws;
 	sigset_t sigs;
 	unsigned int i, started = 0;
@@ -644,6 +652,7 @@ int main(int argc, char **argv)
 		case 't': ok = !parse_u32(optarg, 10, 1, 3600000, &s.cfg.idle_ms); break;
 		case 'P': s.cfg.port_file = optarg; break;
 		case 'q': s.cfg.quiet = true; break;
+		case 'U': s.cfg.no_udp = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -688,6 +697,20 @@ int main(int argc, char **argv)
 		}
 		started++;
 	}
+	if (!rc && !s.cfg.no_udp) {
+		/* the workers' port, now bound (-p 0 picked it) */
+		struct serve_udp_cfg uc = {
+			.m = s.tail, .ex = &s.ex, .addr = s.addr,
+			.addrlen = s.addrlen, .threads = s.cfg.workers,
+		};
+		int ret = serve_udp_start(&uc, &udp);
+
+		if (ret) {
+			fprintf(stderr, "spex-serve: UDP port %u: %s\n", s.port,
+				strerror(-ret));
+			rc = 1;
+		}
+	}
 	if (!rc) {
 		if (s.cfg.port_file) {
 			char tmp[4096];
@@ -705,15 +728,17 @@ int main(int argc, char **argv)
 		}
 		if (!s.cfg.quiet) {
 			printf("spex-serve: %s: tail \"%s\", %u classes, "
-			       "listening on %s port %u, %u workers\n",
+			       "listening on %s port %u (TCP%s), %u workers\n",
 			       s.cfg.model_path, s.mi->name, s.mi->n_classes,
-			       s.cfg.listen, s.port, s.cfg.workers);
+			       s.cfg.listen, s.port, udp ? ", UDP" : "",
+			       s.cfg.workers);
 			fflush(stdout);
 		}
 	}
 	if (!rc) {
 		sigwait(&sigs, &sig);
 	}
+	serve_udp_stop(udp, &udp_st);
 	for (i = 0; i < started; i++) {
 		uint64_t one = 1;
 
@@ -731,6 +756,11 @@ int main(int argc, char **argv)
 		       "%lu connections, %lu refused busy\n",
 		       atomic_load(&s.frames), atomic_load(&s.errors),
 		       atomic_load(&s.conns), atomic_load(&s.busy));
+	if (!s.cfg.quiet && !rc && udp)
+		printf("spex-serve: UDP: %llu answered, %llu refused, "
+		       "%llu dropped\n", (unsigned long long)udp_st.answered,
+		       (unsigned long long)udp_st.refused,
+		       (unsigned long long)udp_st.dropped);
 	free(ws);
 	spex_model_free(s.tail);
 	return rc;

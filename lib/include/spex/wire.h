@@ -26,6 +26,11 @@
 #define SPEX_WIRE_HDR_LEN	64
 #define SPEX_WIRE_MAX_PAYLOAD	(1u << 20)	/* largest bottleneck */
 #define SPEX_WIRE_PORT		7407		/* spex-serve's default */
+/*
+ * The datagram form (UDP, same port): one request frame per datagram, one
+ * response frame back to its source; the payload must fit one datagram.
+ */
+#define SPEX_WIRE_MAX_DGRAM	65507		/* UDP over IPv4 */
 
 enum spex_wire_type {
 	SPEX_WIRE_INFER		= 1,	/* payload: int8 bottleneck */
@@ -70,8 +75,11 @@ struct spex_wire_resp {
 	__le32 layers_run;
 	__le32 n_classes;		/* of the tail: class_id < n_classes */
 	__le64 macs;
-	__le64 ns;			/* tail engine time */
-	__le32 reserved;		/* 0 */
+	__le64 ns;			/* tail engine time; UDP: the time the
+					 * server held the request, receipt
+					 * to answer (engine included) */
+	__le32 queue_depth;		/* UDP: requests received and not yet
+					 * answered after this one; TCP: 0 */
 	__le32 crc32;			/* the 64 bytes, this field 0 */
 };					/* 64 bytes */
 
