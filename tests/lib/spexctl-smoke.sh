@@ -33,14 +33,34 @@ check() {	# check NAME COMMAND... : ok when the command succeeds
 check "info FILE" sh -c "'$CTL' info '$dir/head.spx' | grep -q 'model 1: \"mg-42\", head'"
 check "info FILE --json" sh -c "'$CTL' --json info '$dir/tail.spx' | grep -q '\"role\":\"tail\"'"
 check "info backend" "$CTL" info
+# --json: every command prints one JSON value a parser accepts.
+json_ok() {	# json_ok SPEXCTL-ARGS... : the output parses as JSON
+	"$CTL" --json "$@" | python3 -c 'import json, sys; json.load(sys.stdin)'
+}
+check "info backend --json parses" json_ok info
+check "info FILE --json parses" json_ok info "$dir/head.spx"
+check "infer --json --per-input parses" json_ok infer --per-input "$dir/head.spx" "$dir/inputs.raw"
+check "-q is refused where it means nothing" sh -c "! '$CTL' -q info 2>'$dir/err' && grep -q 'has --json' '$dir/err'"
+check "-q and --json together are refused" sh -c "! '$CTL' -q --json list 2>/dev/null"
 if [ -e /dev/spex ]; then
 	check "list" "$CTL" list
-	check "load/list/unload" sh -c "id=\$('$CTL' --json load '$dir/head.spx' | sed 's/[^0-9]//g') &&
+	check "load/list/unload" sh -c "id=\$('$CTL' -q load '$dir/head.spx') &&
 		'$CTL' list | grep -q mg-42 && '$CTL' policy \$id --mode local &&
 		'$CTL' infer \$id '$dir/inputs.raw' && '$CTL' stats \$id | grep -q '100 jobs' &&
 		'$CTL' unload \$id"
+	check "load -q prints the id alone, list -q lists it" sh -c "id=\$('$CTL' -q load '$dir/head.spx') &&
+		echo \"\$id\" | grep -qx '[1-9][0-9]*' && '$CTL' -q list | grep -qx \"\$id\" &&
+		test -z \"\$('$CTL' -q policy \$id --mode auto)\" &&
+		test -z \"\$('$CTL' -q unload \$id)\" && ! '$CTL' -q list | grep -qx \"\$id\""
+	check "load --json: id, name, hash; list/stats/policy --json parse" sh -c "out=\$('$CTL' --json load '$dir/head.spx') &&
+		id=\$(echo \"\$out\" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"name\"]==\"mg-42\" and len(d[\"hash\"])==64; print(d[\"id\"])') &&
+		'$CTL' --json list | python3 -c 'import json,sys; assert '\$id' in [m[\"id\"] for m in json.load(sys.stdin)]' &&
+		'$CTL' --json stats | python3 -c 'import json,sys; json.load(sys.stdin)' &&
+		'$CTL' --json policy \$id | python3 -c 'import json,sys; assert json.load(sys.stdin)[\"id\"]=='\$id &&
+		'$CTL' --json unload \$id | python3 -c 'import json,sys; assert json.load(sys.stdin)[\"unloaded\"]=='\$id"
 else
 	check "list says the device is missing" sh -c "! '$CTL' list 2>'$dir/err' && grep -q 'needs the spex kernel module' '$dir/err'"
+	check "load -q without the device prints no id" sh -c "test -z \"\$('$CTL' -q load '$dir/head.spx' 2>/dev/null)\""
 fi
 check "infer raw" sh -c "'$CTL' infer '$dir/head.spx' '$dir/inputs.raw' | grep -q '^100 inputs'"
 check "infer bad raw size" sh -c "! '$CTL' infer '$dir/head.spx' '$dir/head.spx'"

@@ -31,6 +31,7 @@ static const char *const origin_names[] = {
 
 struct opts {
 	bool json;
+	bool quiet;			/* -q: only what a script needs */
 	int backend;
 	const char *dev_path;
 	/* infer */
@@ -310,10 +311,25 @@ static int cmd_load(const struct opts *o, int argc, char **argv)
 		die("usage: spexctl load [--atomic] FILE.spx");
 	h = open_handle(o, true, "load");
 	id = load_flags_or_die(h, argv[0], o->atomic ? SPEX_LOAD_F_ATOMIC : 0);
-	if (o->json)
-		printf("{\"id\":%u}\n", id);
-	else
+	if (o->quiet) {
+		printf("%u\n", id);
+	} else if (o->json) {
+		struct spex_model_desc d;
+		char hash[2 * SPX_HASH_LEN + 1];
+
+		if (spex_describe_model(h, id, &d, NULL, 0))
+			die("model %u was unloaded right after loading", id);
+		hex(d.hash, SPX_HASH_LEN, hash);
+		printf("{\"id\":%u,\"file\":", id);
+		json_str(argv[0], strlen(argv[0]));
+		printf(",\"name\":");
+		json_str(d.name, sizeof(d.name));
+		printf(",\"hash\":\"%s\",\"role\":\"%s\",\"atomic\":%s}\n",
+		       hash, spex_name(SPEX_NAMES_ROLE, d.role),
+		       o->atomic ? "true" : "false");
+	} else {
 		printf("loaded %s as model %u\n", argv[0], id);
+	}
 	spex_close(h);
 	return 0;
 }
@@ -333,7 +349,7 @@ static int cmd_unload(const struct opts *o, int argc, char **argv)
 		die("unload %u: %s", id, spex_strerror(ret));
 	if (o->json)
 		printf("{\"unloaded\":%u}\n", id);
-	else
+	else if (!o->quiet)
 		printf("unloaded model %u\n", id);
 	spex_close(h);
 	return 0;
@@ -342,6 +358,7 @@ static int cmd_unload(const struct opts *o, int argc, char **argv)
 static int cmd_list(const struct opts *o, int argc, char **argv)
 {
 	uint32_t ids[4096];
+	const char *sep = "";
 	struct spex *h;
 	int n, i;
 
@@ -353,7 +370,7 @@ static int cmd_list(const struct opts *o, int argc, char **argv)
 		die("list: %s", spex_strerror(n));
 	if (o->json)
 		printf("[");
-	else
+	else if (!o->quiet)
 		printf("%-5s %-32s %-5s %10s %10s %10s\n", "ID", "NAME", "ROLE",
 		       "JOBS", "EXITS", "OFFLOADS");
 	for (i = 0; i < n && i < 4096; i++) {
@@ -361,14 +378,17 @@ static int cmd_list(const struct opts *o, int argc, char **argv)
 
 		if (spex_describe_model(h, ids[i], &d, NULL, 0))
 			continue;	/* unloaded meanwhile */
-		if (o->json) {
-			printf("%s{\"id\":%u,\"name\":", i ? "," : "", d.model_id);
+		if (o->quiet) {
+			printf("%u\n", d.model_id);
+		} else if (o->json) {
+			printf("%s{\"id\":%u,\"name\":", sep, d.model_id);
 			json_str(d.name, sizeof(d.name));
 			printf(",\"role\":\"%s\",\"jobs\":%llu,\"exits\":%llu,"
 			       "\"offloads\":%llu}", spex_name(SPEX_NAMES_ROLE, d.role),
 			       (unsigned long long)d.jobs,
 			       (unsigned long long)d.exits,
 			       (unsigned long long)d.offloads);
+			sep = ",";
 		} else {
 			printf("%-5u %-32.*s %-5s %10llu %10llu %10llu\n",
 			       d.model_id, (int)sizeof(d.name), d.name,
@@ -429,7 +449,9 @@ static int cmd_policy(const struct opts *o, int argc, char **argv)
 
 		if (ret)
 			die("model %u: %s", id, spex_strerror(ret));
-		if (o->json) {
+		if (o->quiet) {
+			/* nothing: the exit status says it worked */
+		} else if (o->json) {
 			printf("{\"id\":%u,\"mode\":\"%s\",\"thresholds\":[", id,
 			       spex_name(SPEX_NAMES_MODE, d.policy.mode));
 			for (uint32_t i = 0; i < d.policy.n_thresholds &&
@@ -454,6 +476,7 @@ static int cmd_policy(const struct opts *o, int argc, char **argv)
 static int cmd_stats(const struct opts *o, int argc, char **argv)
 {
 	uint32_t ids[4096];
+	const char *sep = "";
 	struct spex *h;
 	int n, i;
 
@@ -481,16 +504,17 @@ static int cmd_stats(const struct opts *o, int argc, char **argv)
 			continue;
 		}
 		mean = d.jobs ? (double)d.total_ns / d.jobs / 1000.0 : 0;
-		if (o->json)
+		if (o->json) {
 			printf("%s{\"id\":%u,\"jobs\":%llu,\"exits\":%llu,"
 			       "\"offloads\":%llu,\"errors\":%llu,"
-			       "\"total_ns\":%llu,\"mean_us\":%.3f}", i ? "," : "",
+			       "\"total_ns\":%llu,\"mean_us\":%.3f}", sep,
 			       d.model_id, (unsigned long long)d.jobs,
 			       (unsigned long long)d.exits,
 			       (unsigned long long)d.offloads,
 			       (unsigned long long)d.errors,
 			       (unsigned long long)d.total_ns, mean);
-		else
+			sep = ",";
+		} else {
 			printf("model %u: %llu jobs, %llu exits (%.1f%%), %llu "
 			       "offloads, %llu errors, mean %.2f us\n",
 			       d.model_id, (unsigned long long)d.jobs,
@@ -498,6 +522,7 @@ static int cmd_stats(const struct opts *o, int argc, char **argv)
 			       d.jobs ? 100.0 * d.exits / d.jobs : 0.0,
 			       (unsigned long long)d.offloads,
 			       (unsigned long long)d.errors, mean);
+		}
 	}
 	if (o->json)
 		printf("]\n");
@@ -821,11 +846,16 @@ static int cmd_infer(const struct opts *o, int argc, char **argv)
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: spexctl [--json] [--backend auto|device|user] [--device PATH]\n"
+"usage: spexctl [-q | --json] [--backend auto|device|user] [--device PATH]\n"
 "               COMMAND [ARGS]\n\n"
+"  -q, --quiet             for scripts: load prints the model id alone,\n"
+"                          list the ids one a line; unload and policy\n"
+"                          print nothing (the exit status says)\n"
+"  --json                  one JSON value on stdout, for every command\n\n"
 "  info [ID | FILE.spx]    the backend, a loaded model, or a .spx file\n"
 "  load [--atomic] FILE.spx\n"
-"                          load a model into /dev/spex, print its id;\n"
+"                          load a model into /dev/spex, print its id\n"
+"                          (\"loaded FILE as model ID\"; -q: ID alone);\n"
 "                          --atomic marks it for XDP/TC programs\n"
 "                          (bpf_spex_run(), spex-edge)\n"
 "  unload ID               unload a model\n"
@@ -848,7 +878,7 @@ static void usage(FILE *f)
 "info FILE and infer run anywhere, on the userspace engine if need be.\n\n"
 "Examples:\n"
 "  spexctl info head.spx\n"
-"  spexctl load head.spx && spexctl list\n"
+"  id=$(spexctl -q load head.spx) && spexctl list && spexctl unload \"$id\"\n"
 "  spexctl policy 1 --mode auto --threshold 0.9,0.8\n"
 "  spexctl infer head.spx t10k-images-idx3-ubyte --labels t10k-labels-idx1-ubyte\n"
 "  spexctl infer --server 127.0.0.1:7407 --json 1 images.idx\n");
@@ -879,6 +909,7 @@ int main(int argc, char **argv)
 	       O_SCALAR, O_ATOMIC };
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, O_JSON },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "backend", required_argument, NULL, O_BACKEND },
 		{ "device", required_argument, NULL, O_DEVICE },
 		{ "labels", required_argument, NULL, O_LABELS },
@@ -900,11 +931,12 @@ int main(int argc, char **argv)
 	static const struct {
 		const char *name;
 		int (*fn)(const struct opts *o, int argc, char **argv);
+		bool quiet;		/* takes -q */
 	} cmds[] = {
-		{ "info", cmd_info }, { "load", cmd_load },
-		{ "unload", cmd_unload }, { "list", cmd_list },
-		{ "policy", cmd_policy }, { "stats", cmd_stats },
-		{ "infer", cmd_infer },
+		{ "info", cmd_info, false }, { "load", cmd_load, true },
+		{ "unload", cmd_unload, true }, { "list", cmd_list, true },
+		{ "policy", cmd_policy, true }, { "stats", cmd_stats, false },
+		{ "infer", cmd_infer, false },
 	};
 	uint32_t mode;
 	int opt;
@@ -912,9 +944,10 @@ int main(int argc, char **argv)
 	tool_name = "spexctl";
 	/* GNU getopt permutes: options may come before or after the
 	 * command; what is left in order is the command and its args. */
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "hq", longopts, NULL)) != -1) {
 		switch (opt) {
 		case O_JSON: o.json = true; break;
+		case 'q': o.quiet = true; break;
 		case O_BACKEND:
 			if (!strcmp(optarg, "auto"))
 				o.backend = SPEX_BACKEND_AUTO;
@@ -959,9 +992,16 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (!strcmp(argv[optind], cmds[i].name))
-			return cmds[i].fn(&o, argc - optind - 1, argv + optind + 1);
+	if (o.quiet && o.json)
+		die("-q and --json: choose one");
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (strcmp(argv[optind], cmds[i].name))
+			continue;
+		if (o.quiet && !cmds[i].quiet)
+			die("-q is for load, unload, list and policy; "
+			    "%s has --json for scripts", cmds[i].name);
+		return cmds[i].fn(&o, argc - optind - 1, argv + optind + 1);
+	}
 	fprintf(stderr, "%s: unknown command %s\n", tool_name, argv[optind]);
 	usage(stderr);
 	return 2;
