@@ -57,6 +57,7 @@ include tests/unit/unit.mk
 -include tests/vm/vm.mk
 -include bpf/bpf.mk
 -include tests/edge/edge.mk
+-include Documentation/man/man.mk
 
 # Every fragment adds the package groups (scripts/deps/GROUP.list) it needs.
 DEPS_GROUPS	+= build

@@ -25,3 +25,8 @@ $(BENCH_BIN): $(BENCH_SRCS) tools/spex-bench/bench.h $(CORE_REL_LIB)
 bench: bench-kernels
 bench-kernels: $(BENCH_BIN)
 	$(Q)$(BENCH_BIN) kernels
+
+install: install-spex-bench
+install-spex-bench: $(BENCH_BIN)
+	install -D -m 0755 $< $(DESTDIR)$(PREFIX)/bin/spex-bench
+.PHONY: install-spex-bench

@@ -23,5 +23,6 @@ $(TOOLS_COMMON_LIB): $(TOOLS_COMMON_SRCS:%.c=$(BUILD)/rel/%.o)
 -include tools/spexctl/spexctl.mk
 -include tools/spex-trace/trace.mk
 -include tools/spex-edge/spex-edge.mk
+-include tools/completion/completion.mk
 
 all: $(TOOLS_BINS)

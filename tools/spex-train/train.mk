@@ -27,6 +27,10 @@ UNIT_EXTRA	+= $(TRAIN_LIB_SRCS)
 $(BUILD)/rel/tools/spex-train/%.o: CFLAGS += -O3
 
 all: $(TRAIN_BIN)
+install: install-spex-train
+install-spex-train: $(TRAIN_BIN)
+	install -D -m 0755 $< $(DESTDIR)$(PREFIX)/bin/spex-train
+.PHONY: install-spex-train
 
 $(TRAIN_BIN): $(TRAIN_OBJS) $(TOOLS_COMMON_LIB) $(CORE_REL_LIB)
 	@mkdir -p $(@D)
