@@ -48,8 +48,11 @@ done
 names=$(sed -n 's/^\t\t\(spex_[a-z_0-9]*\);$/\1/p' lib/libspex.map)
 [ -n "$names" ] || { echo "not ok - no functions found in lib/libspex.map"; fail=$((fail + 1)); }
 make -s --no-print-directory install-man install-completion DESTDIR="$dir/root" \
-	PREFIX=/usr/local BUILD="$BUILD" >"$dir/err" 2>&1 && ok "make install-man install-completion" ||
-	not_ok "make install-man install-completion"
+	PREFIX=/usr/local BUILD="$BUILD" >"$dir/err" 2>&1 && ok "make install-man install-completion" || {
+	not_ok "make install-man install-completion (the other checks need it)"
+	echo "$pass passed, $fail failed"
+	exit 1
+}
 export MANPATH=$dir/root/usr/local/share/man
 for f in $names; do
 	check "man 3 $f" sh -c "man -w 3 $f | grep -q '/man3/' && man 3 $f 2>&1 | grep -q '$f'"

@@ -22,7 +22,9 @@ MAN_LINKS	:= spex_close:spex_open \
 		   spex_unload_model:spex_load_file \
 		   spex_list_models:spex_describe_model \
 		   spex_reap:spex_submit \
-		   spex_in_flight:spex_submit
+		   spex_in_flight:spex_submit \
+		   spex_pattern_starts_needed:spex_pattern_edges \
+		   spex_conv_mask:spex_pattern_edges
 RST2MAN		?= rst2man
 RST2MAN_FLAGS	:= --halt=warning --exit-status=warning --no-generator \
 		   --no-datestamp --no-source-link
