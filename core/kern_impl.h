@@ -43,4 +43,22 @@ void spex_conv_f32_avx2(const struct spex_conv *cv, const float *xs,
 #endif
 #endif /* SPEX_HAVE_AVX2 */
 
+/* Userspace only (engine.h): AVX-512F/BW/VL/DQ, AVX-512 VNNI, AVX-VNNI. */
+#ifdef SPEX_HAVE_AVX512
+void spex_fc_i8_avx512(const struct spex_fc *fc, const s16 *xs, s8 *y,
+		       u32 o0, u32 o1);
+void spex_fc_i8_batch_avx512(const struct spex_fc *fc, const s16 *xs, s8 *y,
+			     u32 batch, u32 o0, u32 o1);
+void spex_fc_i8_avx512vnni(const struct spex_fc *fc, const s16 *xs, s8 *y,
+			   u32 o0, u32 o1);
+void spex_fc_i8_avxvnni(const struct spex_fc *fc, const s16 *xs, s8 *y,
+			u32 o0, u32 o1);
+#if SPEX_CORE_FLOAT
+void spex_fc_f32_avx512(const struct spex_fc *fc, const float *xs, float *y,
+			u32 o0, u32 o1);
+void spex_fc_f32_batch_avx512(const struct spex_fc *fc, const float *xs,
+			      float *y, u32 batch, u32 o0, u32 o1);
+#endif
+#endif /* SPEX_HAVE_AVX512 */
+
 #endif /* SPEX_KERN_IMPL_H */

@@ -22,7 +22,8 @@ static void set_err(struct spex_load_error *err, const struct spex_diag *d)
 }
 
 /*
- * The kernels this process runs: SPEX_KERNELS=scalar|avx2 overrides the
+ * The kernels this process runs: SPEX_KERNELS (scalar, avx2, avx512,
+ * avx512vnni, avxvnni) overrides the
  * engine's pick (an unknown or unrunnable name is ignored). Read once,
  * at the first info or job, like the cpuid answer it overrides.
  */

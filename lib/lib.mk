@@ -30,7 +30,7 @@ all: $(LIBSPEX_SO) $(LIBSPEX_A) $(LIBSPEX_PC)
 $(LIB_OUT)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(src_inc) $(CFLAGS) -fPIC \
-		$(if $(findstring _avx2,$<),$(AVX2_CFLAGS)) $(DEPFLAGS) -c $< -o $@
+		$(isa_cflags) $(DEPFLAGS) -c $< -o $@
 
 
 $(LIBSPEX_SO): $(LIB_OBJS) lib/libspex.map

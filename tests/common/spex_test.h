@@ -68,4 +68,29 @@ extern int spex_test_failures;	/* failed CHECKs in the current test */
 
 #define T(fn_name) { #fn_name, fn_name }
 
+/*
+ * Every kernel table core can carry, by name (spex_kernels_by_name). A
+ * test runs each one this CPU runs and reports the others as skipped.
+ */
+#define SPEX_TEST_KERNEL_NAMES \
+	{ "scalar", "avx2", "avx512", "avx512vnni", "avxvnni" }
+#define SPEX_TEST_MAX_IMPLS	5
+
+/* The runnable tables into out (at most SPEX_TEST_MAX_IMPLS); how many. */
+#define SPEX_TEST_PICK_IMPLS(out, n)					\
+	do {								\
+		static const char *const _nm[] = SPEX_TEST_KERNEL_NAMES; \
+		unsigned _i;						\
+		for (_i = 0; _i < sizeof(_nm) / sizeof(_nm[0]); _i++) { \
+			const struct spex_kernels *_k =			\
+				spex_kernels_by_name(_nm[_i]);		\
+			if (_k)						\
+				(out)[(n)++] = _k;			\
+			else						\
+				printf("# skip kernels '%s': not built "	\
+				       "or not runnable on this CPU\n", \
+				       _nm[_i]);			\
+		}							\
+	} while (0)
+
 #endif /* SPEX_TEST_H */

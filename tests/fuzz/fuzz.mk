@@ -17,7 +17,7 @@ FUZZ_OBJS	:= $(CORE_SRCS:%.c=$(FUZZ_DIR)/%.o) $(FUZZ_DIR)/tests/common/fuzz_one.
 
 $(FUZZ_DIR)/%.o: %.c
 	@mkdir -p $(@D)
-	$(Q)$(CLANG) $(CPPFLAGS) $(src_inc) $(FUZZ_CFLAGS) $(if $(findstring _avx2,$<),$(AVX2_CFLAGS)) -MMD -MP -c $< -o $@
+	$(Q)$(CLANG) $(CPPFLAGS) $(src_inc) $(FUZZ_CFLAGS) $(isa_cflags) -MMD -MP -c $< -o $@
 
 $(FUZZ_DIR)/fuzz_spx: tests/fuzz/fuzz_spx.c $(FUZZ_OBJS)
 	$(Q)$(CLANG) $(CPPFLAGS) $(FUZZ_INC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ -o $@ -lm

@@ -15,16 +15,14 @@
 #define F32_TOL		1e-4	/* relative, on logits and bottlenecks */
 #define INPUTS		40
 
-static const struct spex_kernels *impls[3];
+static const struct spex_kernels *impls[SPEX_TEST_MAX_IMPLS];
 static u32 n_impls;
 
 static void pick_impls(void)
 {
 	if (n_impls)
 		return;
-	impls[n_impls++] = &spex_kernels_scalar;
-	if (spex_kernels_by_name("avx2"))
-		impls[n_impls++] = spex_kernels_by_name("avx2");
+	SPEX_TEST_PICK_IMPLS(impls, n_impls);
 }
 
 static struct spex_model *load(const struct mg_model *mm)

@@ -6,11 +6,12 @@
  * from the unstaged input.
  *
  *  - int8: every implementation must equal the reference EXACTLY (so the
- *    scalar and AVX2 kernels are also equal to each other).
+ *    scalar, AVX2, AVX-512 and VNNI kernels are also equal to each other).
  *  - f32: |y - ref| <= 1e-4 * (sum |w * x| + |bias|) + 1e-6, with ref in
  *    double (a reordering of the float sum stays far inside this).
  *
- * Both implementations run when the CPU has AVX2+FMA.
+ * Every kernel table this CPU runs is tested (scalar, AVX2, AVX-512,
+ * AVX-512 VNNI, AVX-VNNI); the others are reported as skipped.
  */
 #include <math.h>
 #include "kernels.h"
@@ -59,20 +60,14 @@ static void *xalloc(size_t n)
 }
 
 /* The kernel tables under test. */
-static const struct spex_kernels *impls[2];
+static const struct spex_kernels *impls[SPEX_TEST_MAX_IMPLS];
 static int n_impls;
 
 static void init_impls(void)
 {
 	if (n_impls)
 		return;
-	impls[n_impls++] = &spex_kernels_scalar;
-#ifdef SPEX_HAVE_AVX2
-	if (spex_kernels_by_name("avx2"))
-		impls[n_impls++] = spex_kernels_by_name("avx2");
-	else
-		printf("# no AVX2+FMA here: scalar only\n");
-#endif
+	SPEX_TEST_PICK_IMPLS(impls, n_impls);
 }
 
 static u32 bitlen(u64 v)
@@ -500,7 +495,33 @@ TEST(test_select)
 #else
 	CHECK(!k);
 #endif
+#ifdef SPEX_HAVE_AVX512
+	/* CPUID + XGETBV in core against the compiler's own probe */
+	CHECK(!spex_kernels_by_name("avx512") ==
+	      !(__builtin_cpu_supports("avx512f") &&
+		__builtin_cpu_supports("avx512bw") &&
+		__builtin_cpu_supports("avx512vl") &&
+		__builtin_cpu_supports("avx512dq")));
+	CHECK(!spex_kernels_by_name("avx512vnni") ==
+	      !(spex_kernels_by_name("avx512") &&
+		__builtin_cpu_supports("avx512vnni")));
+	CHECK(!spex_kernels_by_name("avxvnni") ==
+	      !(spex_kernels_by_name("avx2") &&
+		__builtin_cpu_supports("avxvnni")));
+	/* the best is the widest runnable */
+	if (spex_kernels_by_name("avx512vnni"))
+		CHECK(spex_kernels_best() == &spex_kernels_avx512vnni);
+	else if (spex_kernels_by_name("avx512"))
+		CHECK(spex_kernels_best() == &spex_kernels_avx512);
+	/* an override the CPU cannot run falls back to the best */
+	if (!spex_kernels_by_name("avx512"))
+		CHECK(spex_kernels_choose("avx512") == spex_kernels_best());
+#endif
 	init_impls();
+	CHECK(n_impls >= 1 && impls[0] == &spex_kernels_scalar);
+	for (int i = 0; i < n_impls; i++)
+		CHECK(!strcmp(spex_kernels_impl_name(impls[i]),
+			      impls[i]->name));
 	for (int i = 0; i < n_impls; i++) {
 		CHECK(impls[i]->fc_i8 && impls[i]->fc_f32);
 		CHECK(impls[i]->conv_i8 && impls[i]->conv_f32);
@@ -579,6 +600,8 @@ TEST(test_fc_shapes)
 		{ 96, 7, 96, 1, P_SHUFFLED, SPEX_FC_WINDOW },
 		{ 33, 33, 17, 1, P_SHUFFLED, SPEX_FC_WINDOW },
 		{ 1, 1, 1, 1, P_DENSE, SPEX_FC_WINDOW },
+		/* past the VNNI kernels' u8 stage: their fallback */
+		{ 16400, 2, 16400, 1, P_DENSE, SPEX_FC_WINDOW },
 	};
 	u32 i;
 

@@ -262,7 +262,7 @@ static void export_matches(const char *cfg)
 	void *hs, *ts, *fs;
 	s8 in[1024], out[1024], bott[1024], xq[ST_MAX_EXITS][SPX_MAX_CLASSES];
 	s8 fq[SPX_MAX_CLASSES], logits[SPX_MAX_CLASSES];
-	const char *impls[] = { "scalar", "avx2" };
+	static const char *const impls[] = SPEX_TEST_KERNEL_NAMES;
 	u32 i, k, nc, mism = 0, exits = 0, runs = 0;
 
 	if (build(&net, cfg, 21)) {
@@ -310,7 +310,7 @@ static void export_matches(const char *cfg)
 	hs = scratch(h);
 	ts = scratch(t);
 	fs = scratch(f);
-	for (k = 0; k < 2; k++) {
+	for (k = 0; k < SPEX_ARRAY_SIZE(impls); k++) {
 		struct spex_exec ex = { .kernels = spex_kernels_by_name(impls[k]) };
 
 		if (!ex.kernels)

@@ -92,7 +92,8 @@ static void usage(void)
 		"            a plain CSR SpMV/SpMM and spex's own dense kernel\n"
 		"  --json    one JSON object per result line\n"
 		"  --quick   a small subset (seconds)\n"
-		"SPEX_KERNELS=scalar|avx2 picks the spex implementation.\n");
+		"SPEX_KERNELS=scalar|avx2|avx512|avx512vnni|avxvnni picks the spex\n"
+		"implementation (default: the widest this CPU runs).\n");
 }
 
 int main(int argc, char **argv)

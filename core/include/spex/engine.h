@@ -247,27 +247,38 @@ u32 spex_net_predict_us(const struct spex_net_tail *t, u32 k);
 /* ------------------------------------------------------------------ */
 
 /*
- * A kernel implementation (scalar reference, AVX2): a table of function
- * pointers private to core/ (core/kernels.h). Callers only pick one and
- * pass it in spex_exec.kernels.
+ * A kernel implementation (scalar reference, AVX2, and in userspace
+ * AVX-512, AVX-512 VNNI, AVX-VNNI): a table of function pointers private
+ * to core/ (core/kernels.h). Callers only pick one and pass it in
+ * spex_exec.kernels. The AVX-512 and VNNI tables exist only in userspace
+ * (SPEX_HAVE_AVX512): spex.ko carries scalar and AVX2 alone, the variants
+ * its QEMU TCG tests can run (Documentation/kmod.rst).
  */
 struct spex_kernels;
 
 extern const struct spex_kernels spex_kernels_scalar;
 #ifdef SPEX_HAVE_AVX2
 extern const struct spex_kernels spex_kernels_avx2;
+#ifndef __KERNEL__
+#define SPEX_HAVE_AVX512	1
+extern const struct spex_kernels spex_kernels_avx512;
+extern const struct spex_kernels spex_kernels_avx512vnni;
+extern const struct spex_kernels spex_kernels_avxvnni;
+#endif
 #endif
 
 /*
- * The fastest implementation this CPU runs. Userspace asks cpuid once
- * (AVX2 and FMA) and caches the answer. In the kernel it returns scalar:
+ * The fastest implementation this CPU runs. Userspace asks CPUID once
+ * (and XGETBV, that the OS saves the vector state) and caches the
+ * answer: avx512vnni, else avx512, else avxvnni, else avx2, else scalar.
+ * In the kernel it returns scalar:
  * the module picks AVX2 itself (boot_cpu_has) and passes it in
  * spex_exec.kernels. spex_run() uses it when spex_exec.kernels is NULL.
  */
 const struct spex_kernels *spex_kernels_best(void);
 /*
- * By name ("scalar", "avx2"); NULL if unknown, or (userspace) if this CPU
- * lacks AVX2/FMA. The kernel build cannot ask the CPU from core/: there
+ * By name ("scalar", "avx2", "avx512", "avx512vnni", "avxvnni"); NULL if
+ * unknown, or (userspace) if this CPU or OS cannot run it. The kernel build cannot ask the CPU from core/: there
  * the caller must check boot_cpu_has(X86_FEATURE_AVX2/FMA) first.
  */
 const struct spex_kernels *spex_kernels_by_name(const char *name);
@@ -279,7 +290,7 @@ const struct spex_kernels *spex_kernels_by_name(const char *name);
  * (Documentation/design.rst, "core/: kernels and their files").
  */
 const struct spex_kernels *spex_kernels_choose(const char *name);
-/* "scalar", "avx2". */
+/* The table's name, as spex_kernels_by_name() takes it. */
 const char *spex_kernels_impl_name(const struct spex_kernels *k);
 
 /* ------------------------------------------------------------------ */
