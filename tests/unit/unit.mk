@@ -17,10 +17,10 @@ all: $(UNIT_REL_BINS) $(UNIT_SAN_BINS)
 
 $(BUILD)/rel/tests/%: tests/unit/%.c $(UNIT_HELPERS:%.c=$(BUILD)/rel/%.o) $(CORE_REL_LIB)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(UNIT_INC) -DSPEX_SRCDIR=\"$(CURDIR)\" $(CFLAGS) -Wno-missing-field-initializers $(DEPFLAGS) $^ -o $@ -lm
+	$(Q)$(CC) $(CPPFLAGS) $(UNIT_INC) -DSPEX_SRCDIR=\"$(CURDIR)\" $(CFLAGS) -Wno-missing-field-initializers $(DEPFLAGS) $^ -o $@ -lm -pthread
 
 $(BUILD)/san/tests/%: tests/unit/%.c $(UNIT_HELPERS:%.c=$(BUILD)/san/%.o) $(CORE_SAN_LIB)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(UNIT_INC) -DSPEX_SRCDIR=\"$(CURDIR)\" $(CFLAGS) -Wno-missing-field-initializers $(SAN_CFLAGS) $(DEPFLAGS) $^ -o $@ -lm
+	$(Q)$(CC) $(CPPFLAGS) $(UNIT_INC) -DSPEX_SRCDIR=\"$(CURDIR)\" $(CFLAGS) -Wno-missing-field-initializers $(SAN_CFLAGS) $(DEPFLAGS) $^ -o $@ -lm -pthread
 
 CHECK_SUITES	+= unit

@@ -27,6 +27,8 @@ void st_spec_default(struct st_spec *s)
 	s->l2 = 0;
 	s->lr_decay = 0.85;
 	s->calib = 1000;
+	s->shards = 2;
+	s->threads = 2;
 }
 
 static int parse_dbl(const char *v, double lo, double hi, double *out)
@@ -290,6 +292,12 @@ int st_spec_statement(struct st_spec *s, const char *stmt, char *err,
 			} else if (!strcmp(k, "calib")) {
 				if (parse_u32(v, 0, 1, 1u << 24, &s->calib))
 					return BAD(k, v, "1..16777216");
+			} else if (!strcmp(k, "shards")) {
+				if (parse_u32(v, 0, 1, ST_MAX_SHARDS, &s->shards))
+					return BAD(k, v, "1..16");
+			} else if (!strcmp(k, "threads")) {
+				if (parse_u32(v, 0, 1, ST_MAX_SHARDS, &s->threads))
+					return BAD(k, v, "1..16");
 			} else if (!strcmp(k, "masked_dense")) {
 				if (parse_u32(v, 0, 0, 1, &s->masked_dense))
 					return BAD(k, v, "0 or 1");
@@ -379,7 +387,7 @@ void st_spec_print(const struct st_spec *s, FILE *f)
 			fputs("split\n", f);
 	}
 	fprintf(f, "train epochs=%u batch=%u seed=%u opt=%s lr=%g momentum=%g "
-		"l2=%g decay=%g final_weight=%g calib=%u\n", s->epochs,
+		"l2=%g decay=%g final_weight=%g calib=%u shards=%u\n", s->epochs,
 		s->batch, s->seed, s->adam ? "adam" : "sgd", s->lr, s->momentum,
-		s->l2, s->lr_decay, s->final_weight, s->calib);
+		s->l2, s->lr_decay, s->final_weight, s->calib, s->shards);
 }

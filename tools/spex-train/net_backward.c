@@ -98,9 +98,10 @@ static void pool_backward(const struct st_layer *l, const u32 *arg,
 }
 
 /* Softmax cross-entropy of logits [class][B]; adds weight * dL/dlogit /
- * B to dz and returns the mean loss; *correct counts right answers. */
+ * div to dz (div: the whole batch when B is one shard of it) and returns
+ * the mean loss over B; *correct counts right answers. */
 static double ce(const float *z, float *dz, const u8 *y, u32 nc, u32 B,
-		 double weight, u32 *correct)
+		 u32 div, double weight, u32 *correct)
 {
 	double loss = 0;
 	u32 b, c;
@@ -118,7 +119,7 @@ static double ce(const float *z, float *dz, const u8 *y, u32 nc, u32 B,
 				float p = expf(z[(size_t)c * B + b] - mx) / sum;
 
 				dz[(size_t)c * B + b] += (float)(weight *
-					(p - (c == y[b])) / B);
+					(p - (c == y[b])) / div);
 			}
 	}
 	return loss / B;
@@ -147,7 +148,8 @@ double st_loss_backward(struct st_net *net, const struct st_data *d,
 			 net->n_main;
 
 		loss += wgt * ce(net->act[li], backward ? net->dact[li] : NULL,
-				 y, net->spec.n_classes, bsz, wgt,
+				 y, net->spec.n_classes, bsz,
+				 net->loss_div ? net->loss_div : bsz, wgt,
 				 o == net->n_exits ? &net->last_correct : NULL);
 	}
 	if (!backward)

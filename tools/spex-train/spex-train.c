@@ -53,6 +53,9 @@ static const char usage[] =
 "  -s, --set STATEMENT     one more config statement; repeatable\n"
 "  -e, --epochs N          shorthand for --set 'train epochs=N'\n"
 "      --seed N            shorthand for --set 'train seed=N'\n"
+"  -j, --threads N         threads over a batch's shards (default 2; the\n"
+"                          weights do not depend on it, 'train shards=N'\n"
+"                          sets the shards, default 2)\n"
 "  -o, --out DIR           write DIR/head.spx, DIR/tail.spx, DIR/model.cfg\n"
 "                          and DIR/report.txt (a FULL model, DIR/full.spx,\n"
 "                          when the config has no split)\n"
@@ -332,6 +335,7 @@ int main(int argc, char **argv)
 		{ "set", required_argument, NULL, 's' },
 		{ "epochs", required_argument, NULL, 'e' },
 		{ "seed", required_argument, NULL, O_SEED },
+		{ "threads", required_argument, NULL, 'j' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "reuse", no_argument, NULL, O_REUSE },
 		{ "thresholds", required_argument, NULL, O_THR },
@@ -366,7 +370,7 @@ int main(int argc, char **argv)
 	int c;
 
 	tool_name = "spex-train";
-	while ((c = getopt_long(argc, argv, "d:c:s:e:o:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:c:s:e:j:o:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dataset = optarg; break;
 		case O_IMAGES: images = optarg; break;
@@ -386,6 +390,13 @@ int main(int argc, char **argv)
 				die("too many options");
 			arg_u32("--epochs", optarg, 1, 10000);
 			snprintf(buf, sizeof(buf), "train epochs=%s", optarg);
+			sets[n_sets++] = strdup(buf);
+			break;
+		case 'j':
+			if (n_sets == 60)
+				die("too many options");
+			arg_u32("--threads", optarg, 1, ST_MAX_SHARDS);
+			snprintf(buf, sizeof(buf), "train threads=%s", optarg);
 			sets[n_sets++] = strdup(buf);
 			break;
 		case O_SEED:

@@ -78,12 +78,17 @@ int st_train(struct st_net *net, const struct st_data *d, st_progress_fn cb,
 	const struct st_spec *s = &net->spec;
 	u32 B = s->batch, ep, i, *order;
 	struct spex_rng rng;
+	struct st_pool *pool;
 
 	if (!B || B > ST_MAX_BATCH || !d->n)
 		return -1;
 	order = malloc((size_t)d->n * 4);
-	if (!order)
+	pool = st_pool_new(net);
+	if (!order || !pool) {
+		free(order);
+		st_pool_free(pool);
 		return -1;
+	}
 	for (i = 0; i < d->n; i++)
 		order[i] = i;
 	spex_rng_seed(&rng, s->seed, 0xe90c);
@@ -100,8 +105,7 @@ int st_train(struct st_net *net, const struct st_data *d, st_progress_fn cb,
 			u32 bsz = d->n - i < B ? d->n - i : B;
 			double loss;
 
-			st_zero_grad(net);
-			loss = st_loss_backward(net, d, order + i, bsz, 1);
+			loss = st_pool_step(pool, net, d, order + i, bsz);
 			st_opt_step(net, lr);
 			lsum += loss * bsz;
 			hits += net->last_correct;
@@ -112,6 +116,7 @@ int st_train(struct st_net *net, const struct st_data *d, st_progress_fn cb,
 			p.end = p.done == d->n;
 			if (!isfinite(loss)) {
 				free(order);
+				st_pool_free(pool);
 				return -2;
 			}
 			if (cb)
@@ -121,6 +126,7 @@ int st_train(struct st_net *net, const struct st_data *d, st_progress_fn cb,
 			epoch_seconds[ep] = now_s() - t0;
 	}
 	free(order);
+	st_pool_free(pool);
 	return 0;
 }
 

@@ -12,6 +12,8 @@
  *                 [feature][batch])
  *   st_loss_backward  joint loss and backward pass (net_backward.c)
  *   st_opt_step   Adam and SGD steps (net_optim.c)
+ *   st_pool_*     the data-parallel step: shards of a batch on threads,
+ *                 gradients reduced in shard order (net_shard.c)
  *   st_train_*    epochs, evaluation
  *   st_quant_*    post-training int8 quantization and the trainer's own
  *                 integer simulation of the .spx int8 arithmetic
@@ -25,6 +27,7 @@
 #define ST_MAX_LAYERS	32
 #define ST_MAX_EXITS	4
 #define ST_MAX_BATCH	256
+#define ST_MAX_SHARDS	16
 
 enum st_kind {
 	ST_FC = 1,
@@ -72,7 +75,9 @@ struct st_spec {
 	double lr, momentum, l2, lr_decay;
 	u32 masked_dense;	/* benchmark only: train dense with masks */
 	u32 calib;		/* calibration samples for int8 */
+	u32 shards;		/* a batch is cut into this many shards */
 	/* (the fields above are what st_spec_print() writes back) */
+	u32 threads;		/* threads over the shards: speed, not results */
 };
 
 /* Defaults for every field, then the given config text / flags. */
@@ -148,6 +153,7 @@ struct st_net {
 	s32 in_zp;
 	u32 quantized;
 	u32 last_correct;	/* final-output hits of the last loss batch */
+	u32 loss_div;		/* the loss is a mean over this many (0: bsz) */
 	u32 final_lut[SPX_EXP_LUT_LEN];
 	u32 final_logit_scale_q16;
 };
@@ -192,6 +198,21 @@ const float *st_logits(const struct st_net *net, u32 o);
 
 void st_zero_grad(struct st_net *net);
 void st_opt_step(struct st_net *net, double lr);
+
+/*
+ * The data-parallel step (net_shard.c): st_pool_step() cuts idx[0 .. bsz)
+ * into spec.shards shards, runs each shard's forward + backward on its own
+ * worker, spec.threads at a time, and leaves in net's gradients their sum
+ * in shard order: the same bits for any thread count. Returns the mean
+ * loss; net->last_correct counts the batch's final-output hits. A pool
+ * holds views of net: make it after st_net_build, free it before
+ * st_net_free.
+ */
+struct st_pool;
+struct st_pool *st_pool_new(const struct st_net *net);
+double st_pool_step(struct st_pool *p, struct st_net *net,
+		    const struct st_data *d, const u32 *idx, u32 bsz);
+void st_pool_free(struct st_pool *p);
 
 /* Progress callback: called after every batch. */
 struct st_progress {

@@ -9,7 +9,7 @@
 
 TRAIN_LIB_SRCS	:= tools/spex-train/net_build.c tools/spex-train/net_forward.c \
 		   tools/spex-train/net_backward.c tools/spex-train/net_optim.c \
-		   tools/spex-train/train.c \
+		   tools/spex-train/net_shard.c tools/spex-train/train.c \
 		   tools/spex-train/quant.c tools/spex-train/config.c
 TRAIN_BIN	:= $(BIN_DIR)/spex-train
 TRAIN_OBJS	:= $(TRAIN_LIB_SRCS:%.c=$(BUILD)/rel/%.o) \
@@ -34,7 +34,7 @@ install-spex-train: $(TRAIN_BIN)
 
 $(TRAIN_BIN): $(TRAIN_OBJS) $(TOOLS_COMMON_LIB) $(CORE_REL_LIB)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lm
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lm -pthread
 
 .PHONY: datasets results bench-train
 datasets:
