@@ -51,6 +51,8 @@ void spex_fc_i8_batch_avx512(const struct spex_fc *fc, const s16 *xs, s8 *y,
 			     u32 batch, u32 o0, u32 o1);
 void spex_fc_i8_avx512vnni(const struct spex_fc *fc, const s16 *xs, s8 *y,
 			   u32 o0, u32 o1);
+void spex_fc_i8_batch_avx512vnni(const struct spex_fc *fc, const s16 *xs,
+				 s8 *y, u32 batch, u32 o0, u32 o1);
 void spex_fc_i8_avxvnni(const struct spex_fc *fc, const s16 *xs, s8 *y,
 			u32 o0, u32 o1);
 #if SPEX_CORE_FLOAT

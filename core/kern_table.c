@@ -52,7 +52,7 @@ const struct spex_kernels spex_kernels_avx512vnni = {
 	.name		= "avx512vnni",
 	.fc_i8		= spex_fc_i8_avx512vnni,
 	.conv_i8	= spex_conv_i8_avx2,
-	.fc_i8_batch	= spex_fc_i8_batch_avx512,
+	.fc_i8_batch	= spex_fc_i8_batch_avx512vnni,
 #if SPEX_CORE_FLOAT
 	.fc_f32		= spex_fc_f32_avx512,
 	.conv_f32	= spex_conv_f32_avx2,

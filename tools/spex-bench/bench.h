@@ -17,7 +17,9 @@ struct bench_opts {
 double bench_ns(void (*fn)(void *ctx), void *ctx, double sample_ns);
 
 /* The same for n contenders at once, their samples taken round robin so
- * that each ratio compares measurements made close together in time. */
+ * that each ratio compares measurements made close together in time;
+ * this one keeps the minimum of the 5 (the machine is shared, and the
+ * fastest sample is the one least disturbed by other load). */
 #define BENCH_MULTI_MAX	8
 void bench_ns_multi(void (*const fn[])(void *ctx), void *const ctx[], int n,
 		    double sample_ns, double *out);

@@ -11,6 +11,8 @@
  *             in the usual library code; same -O2 flags, and allowed
  *             AVX2 so its compiler vectorizes the batch loop
  *   dense     spex's own kernel on the dense layer (100%)
+ *   avx2      the spex column's kernel from the avx2 table, to show what
+ *             the chosen ISA (AVX-512, VNNI) gains in the same run
  *
  * f32 and int8 (int8 has no OpenBLAS peer: its rows compare against the
  * f32 sgemv/sgemm for context and against spex's dense int8 kernel).
@@ -384,7 +386,7 @@ static void run_csr_i8(void *p)
 struct row {
 	u32 n_in, n_out, d_in, z, batch, pat, layout;
 	const char *dtype;
-	double rho, spex, blas, csr, dense;
+	double rho, spex, blas, csr, dense, avx2;
 };
 
 #define MAX_ROWS	512
@@ -449,21 +451,24 @@ static void print_row(const struct bench_opts *o, const struct row *w)
 		       "\"dtype\":\"%s\",\"batch\":%u,\"pattern\":\"%s\","
 		       "\"z\":%u,\"d_in\":%u,\"density\":%.4f,\"layout\":\"%s\","
 		       "\"spex_ns\":%.0f,\"blas_ns\":%.0f,\"csr_ns\":%.0f,"
-		       "\"dense_ns\":%.0f,\"x_blas\":%.3f,\"x_blas_rho\":%.3f,"
-		       "\"x_csr\":%.3f,\"x_dense\":%.3f,\"x_dense_rho\":%.3f}\n",
+		       "\"dense_ns\":%.0f,\"avx2_ns\":%.0f,\"x_blas\":%.3f,"
+		       "\"x_blas_rho\":%.3f,\"x_csr\":%.3f,\"x_dense\":%.3f,"
+		       "\"x_dense_rho\":%.3f,\"x_isa\":%.3f}\n",
 		       w->n_in, w->n_out, w->dtype, w->batch,
 		       pat_names[w->pat], w->z, w->d_in, w->rho,
 		       layout_names[w->layout], w->spex, w->blas, w->csr,
-		       w->dense, w->blas / w->spex, w->blas / w->spex * w->rho,
-		       w->csr / w->spex, w->dense / w->spex,
-		       w->dense / w->spex * w->rho);
+		       w->dense, w->avx2, w->blas / w->spex,
+		       w->blas / w->spex * w->rho, w->csr / w->spex,
+		       w->dense / w->spex, w->dense / w->spex * w->rho,
+		       w->avx2 / w->spex);
 	} else {
 		printf("%4ux%-4u %-4s %2u %-11s %5.1f%% %-6s %11.0f %11.0f "
-		       "%11.0f %11.0f %7.2f %6.2f %6.2f %6.2f\n",
+		       "%11.0f %11.0f %7.2f %6.2f %6.2f %6.2f %6.2f\n",
 		       w->n_in, w->n_out, w->dtype, w->batch, pat, w->rho * 100,
 		       layout_names[w->layout], w->spex, w->blas, w->csr,
 		       w->dense, w->blas / w->spex, w->blas / w->spex * w->rho,
-		       w->csr / w->spex, w->dense / w->spex * w->rho);
+		       w->csr / w->spex, w->dense / w->spex * w->rho,
+		       w->avx2 / w->spex);
 	}
 	fflush(stdout);
 }
@@ -560,21 +565,34 @@ int bench_kernels(const struct bench_opts *o)
 	double sample = o->quick ? 2e6 : 10e6;
 	const struct spex_kernels *k =
 		spex_kernels_choose(getenv("SPEX_KERNELS"));
+	/* the ISA baseline column: the avx2 table (else the chosen one) */
+	const struct spex_kernels *k2 = spex_kernels_by_name("avx2");
 	double t_start = now_ns();
 	u32 si, di, p, b, dt;
 
 	openblas_set_num_threads(1);
 	if (!o->json) {
-		printf("# spex-bench kernels: spex '%s' kernels, OpenBLAS %s "
-		       "(1 thread), median of 5 samples of >= %.0f ms\n",
-		       k->name, openblas_get_config(), sample / 1e6);
+		printf("# spex-bench kernels: spex '%s' kernels (ISA "
+		       "baseline '%s'), OpenBLAS %s (1 thread), minimum of 5 "
+		       "round-robin samples of >= %.0f ms\n", k->name,
+		       (k2 ? k2 : k)->name, openblas_get_config(),
+		       sample / 1e6);
+		/* Debian's 0.3.21 does not know Sapphire Rapids and falls
+		 * back to SSE3 kernels: say so, the peer would be unfair */
+		if (strstr(openblas_get_config(), "Prescott") &&
+		    __builtin_cpu_supports("avx2"))
+			printf("# warning: OpenBLAS runs its Prescott (SSE3) "
+			       "kernels on this AVX2 CPU; rerun with "
+			       "OPENBLAS_CORETYPE=SkylakeX (AVX-512) or "
+			       "Haswell\n");
 		printf("# x_blas = blas_ns / spex_ns; *rho: times density "
 		       "(goal k/rho <=> x*rho >= k); x_dense*rho: own dense "
-		       "kernel\n");
+		       "kernel; x_isa: avx2_ns / spex_ns\n");
 		printf("%-9s %-4s %2s %-11s %6s %-6s %11s %11s %11s %11s %7s "
-		       "%6s %6s %6s\n", "shape", "type", "b", "pattern", "dens",
-		       "layout", "spex_ns", "blas_ns", "csr_ns", "dense_ns",
-		       "x_blas", "*rho", "x_csr", "xd*rho");
+		       "%6s %6s %6s %6s\n", "shape", "type", "b", "pattern",
+		       "dens", "layout", "spex_ns", "blas_ns", "csr_ns",
+		       "dense_ns", "x_blas", "*rho", "x_csr", "xd*rho",
+		       "x_isa");
 	}
 	for (si = 0; si < n_shapes; si++) {
 		u32 n_in = shapes[si][0], n_out = shapes[si][1];
@@ -653,25 +671,28 @@ int bench_kernels(const struct bench_opts *o)
 							    L.ff.layout;
 						w->rho = (double)d_in / n_in;
 						{
-							struct ctx cd = c;
-							void (*fn[4])(void *);
-							void *cx[4] = { &c, &c,
-									&c, &cd };
-							double t[4];
+							struct ctx cd = c, c2 = c;
+							void (*fn[5])(void *);
+							void *cx[5] = { &c, &c,
+									&c, &cd, &c2 };
+							double t[5];
 
 							cd.L = &dl;
+							c2.k = k2 ? k2 : k;
 							fn[0] = dt ? run_spex_i8 :
 								run_spex_f32;
 							fn[1] = dt ? run_csr_i8 :
 								run_csr_f32;
 							fn[2] = run_blas;
 							fn[3] = fn[0];
-							bench_ns_multi(fn, cx, 4,
+							fn[4] = fn[0];
+							bench_ns_multi(fn, cx, 5,
 								       sample, t);
 							w->spex = t[0];
 							w->csr = t[1];
 							w->blas = t[2];
 							w->dense = t[3];
+							w->avx2 = t[4];
 						}
 						print_row(o, w);
 						if (n_rows < MAX_ROWS - 1)
