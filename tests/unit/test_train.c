@@ -531,10 +531,112 @@ TEST(malformed_configs_are_rejected)
 	}
 }
 
+/* The peer's plan: dense matrices whose masks are exactly the pattern's
+ * edges (d_in ones per row), the weights zero off the mask and equal to
+ * the net's on it, and every epoch's order a permutation, the very order
+ * st_train() visits (trained from the plan's order by hand: same bits). */
+TEST(plan_holds_the_patterns_and_the_order)
+{
+	static const char cfg[] =
+		"input 1 4 4\nclasses 3\n"
+		"fc 12 din=4 pattern=random\n"
+		"exit\nsplit\nfc 3 din=4 pattern=random\n"
+		"train epochs=3 batch=8\n";
+	char dir[] = "/tmp/spex-plan-XXXXXX", path[256];
+	struct st_net net, ref;
+	struct st_data d;
+	u32 i, r, m, e, *order, *tr;
+	FILE *f;
+
+	CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+	CHECK_EQ(build(&net, cfg, 5), 0);
+	CHECK_EQ(build(&ref, cfg, 5), 0);
+	synth(&d, 40, 16, 3, 1, 2);
+	tr = malloc(40 * 4);
+	for (i = 0; i < 40; i++)
+		tr[i] = 39 - i;
+	CHECK_EQ(st_plan_write(&net, tr, 40, dir, NULL, 0) == 0 ? 0 : -1, 0);
+	for (i = 0; i < net.n_layers; i++) {
+		const struct st_layer *l = &net.layers[i];
+		size_t nn = (size_t)l->n_out * l->n_in;
+		u8 *mask = malloc(nn);
+		float *w = malloc(nn * 4);
+		u32 ones = 0, bad = 0;
+
+		snprintf(path, sizeof(path), "%s/mask%u.u8", dir, i);
+		f = fopen(path, "rb");
+		CHECK(f && fread(mask, 1, nn, f) == nn, "%s", path);
+		fclose(f);
+		snprintf(path, sizeof(path), "%s/w%u.f32", dir, i);
+		f = fopen(path, "rb");
+		CHECK(f && fread(w, 4, nn, f) == nn, "%s", path);
+		fclose(f);
+		for (r = 0; r < l->n_out; r++)
+			for (m = 0; m < l->n_in; m++) {
+				ones += mask[r * l->n_in + m];
+				bad += !mask[r * l->n_in + m] && w[r * l->n_in + m] != 0;
+			}
+		for (r = 0; r < l->n_out; r++)
+			for (m = 0; m < l->d_in; m++) {
+				u32 k = r * l->n_in + l->left[r * l->d_in + m];
+
+				bad += !mask[k] || w[k] != l->w[r * l->d_in + m];
+			}
+		CHECK_EQ(ones, l->n_out * l->d_in);
+		CHECK_EQ(bad, 0);
+		free(mask);
+		free(w);
+	}
+	order = malloc(3 * 40 * 4);
+	snprintf(path, sizeof(path), "%s/order.u32", dir);
+	f = fopen(path, "rb");
+	CHECK(f && fread(order, 4, 120, f) == 120, "%s", path);
+	fclose(f);
+	for (e = 0; e < 3; e++) {
+		u8 seen[40] = { 0 };
+		u32 dup = 0;
+
+		for (i = 0; i < 40; i++)
+			dup += order[e * 40 + i] >= 40 || seen[order[e * 40 + i]]++;
+		CHECK_EQ(dup, 0);
+	}
+	/* Replaying the order by hand trains the same bits as st_train. */
+	CHECK_EQ(st_train(&net, &d, NULL, NULL, NULL), 0);
+	{
+		struct st_pool *p = st_pool_new(&ref);
+
+		for (e = 0; e < 3; e++)
+			for (i = 0; i < 40; i += 8) {
+				st_pool_step(p, &ref, &d, order + e * 40 + i, 8);
+				st_opt_step(&ref, ref.spec.lr * pow(ref.spec.lr_decay, e));
+			}
+		st_pool_free(p);
+	}
+	CHECK(same_weights(&net, &ref), "the plan's order is st_train's");
+	/* Conv networks are refused with a reason. */
+	{
+		struct st_net c;
+		char err[128] = "";
+
+		CHECK_EQ(build(&c, cfg_cnn, 1), 0);
+		CHECK(st_plan_write(&c, tr, 40, dir, err, sizeof(err)) == -1 &&
+		      strstr(err, "not fc"), "cnn refused: %s", err);
+		st_net_free(&c);
+	}
+	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+	CHECK_EQ(system(path), 0);
+	free(order);
+	free(tr);
+	st_data_free(&d);
+	st_net_free(&net);
+	st_net_free(&ref);
+}
+
 TEST_MAIN(T(gradients_sparse_fc_and_exit_branch),
 	  T(gradients_sparse_conv_and_pool), T(gradients_padded_input),
 	  T(training_lowers_loss_and_separates_classes),
 	  T(export_load_run_equals_int8_sim_mlp),
 	  T(export_load_run_equals_int8_sim_cnn),
 	  T(export_load_run_equals_int8_sim_padded),
-	  T(malformed_configs_are_rejected))
+	  T(malformed_configs_are_rejected),
+	  T(plan_holds_the_patterns_and_the_order))

@@ -67,6 +67,9 @@ static const char usage[] =
 "      --train-only        train and report the time per epoch; no test,\n"
 "                          no export (benchmarks; needed for the masked-dense\n"
 "                          reference mode, --set 'train masked_dense=1')\n"
+"      --export-plan DIR   write the training plan (masks, initial weights,\n"
+"                          settings, data order) for a peer trainer and\n"
+"                          exit without training (FC networks; make results)\n"
 "  -q, --quiet             no progress output\n"
 "  -h, --help\n"
 "\n"
@@ -322,7 +325,7 @@ static u32 arg_u32(const char *opt, const char *v, u32 lo, u32 hi)
 int main(int argc, char **argv)
 {
 	enum { O_IMAGES = 256, O_LABELS, O_TIMG, O_TLAB, O_VAL, O_TEST,
-	       O_SEED, O_REUSE, O_THR, O_PRINT, O_TRAIN_ONLY };
+	       O_SEED, O_REUSE, O_THR, O_PRINT, O_TRAIN_ONLY, O_PLAN };
 	static const struct option opts[] = {
 		{ "dataset", required_argument, NULL, 'd' },
 		{ "images", required_argument, NULL, O_IMAGES },
@@ -341,13 +344,14 @@ int main(int argc, char **argv)
 		{ "thresholds", required_argument, NULL, O_THR },
 		{ "print-config", no_argument, NULL, O_PRINT },
 		{ "train-only", no_argument, NULL, O_TRAIN_ONLY },
+		{ "export-plan", required_argument, NULL, O_PLAN },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *dataset = NULL, *images = NULL, *labels = NULL;
 	const char *timages = NULL, *tlabels = NULL, *config = NULL;
-	const char *outdir = NULL;
+	const char *outdir = NULL, *plan = NULL;
 	const char *sets[64];
 	u32 n_sets = 0, val_n = ~0u, test_n = ~0u, reuse = 0, print = 0;
 	u32 train_only = 0;
@@ -408,7 +412,7 @@ int main(int argc, char **argv)
 			break;
 		case 'o': outdir = optarg; break;
 		case O_REUSE: reuse = 1; break;
-
+		case O_PLAN: plan = optarg; break;
 		case O_THR: parse_thresholds(optarg, thr, &n_thr); break;
 		case O_PRINT: print = 1; break;
 		case O_TRAIN_ONLY: train_only = 1; break;
@@ -566,6 +570,13 @@ int main(int argc, char **argv)
 		die("out of memory");
 	}
 
+	if (plan) {
+		if (mkdir(plan, 0755) && errno != EEXIST)
+			die("%s: %s", plan, strerror(errno));
+		if (st_plan_write(&net, tr_idx, n_train, plan, err, sizeof(err)))
+			die("--export-plan: %s", err);
+		return 0;
+	}
 	st_net_counts(&net, &cnt);
 	if (!quiet) {
 		fprintf(stderr, "spex-train: %s: %u train, %u val, %u test; "

@@ -72,6 +72,25 @@ void st_data_free(struct st_data *d)
 	memset(d, 0, sizeof(*d));
 }
 
+/* The sample order: one seeded stream, reshuffled every epoch. */
+#define ORDER_STREAM	0xe90c
+
+void st_epoch_orders(const struct st_spec *s, u32 n, u32 *out)
+{
+	struct spex_rng rng;
+	u32 ep, i;
+
+	spex_rng_seed(&rng, s->seed, ORDER_STREAM);
+	for (i = 0; i < n; i++)
+		out[i] = i;
+	for (ep = 0; ep < s->epochs; ep++) {
+		if (ep)
+			memcpy(out + (size_t)ep * n, out + (size_t)(ep - 1) * n,
+			       (size_t)n * 4);
+		shuffle(out + (size_t)ep * n, n, &rng);
+	}
+}
+
 int st_train(struct st_net *net, const struct st_data *d, st_progress_fn cb,
 	     void *priv, double *epoch_seconds)
 {
@@ -91,7 +110,7 @@ int st_train(struct st_net *net, const struct st_data *d, st_progress_fn cb,
 	}
 	for (i = 0; i < d->n; i++)
 		order[i] = i;
-	spex_rng_seed(&rng, s->seed, 0xe90c);
+	spex_rng_seed(&rng, s->seed, ORDER_STREAM);
 	for (ep = 0; ep < s->epochs; ep++) {
 		struct st_progress p = { .epoch = ep + 1, .epochs = s->epochs,
 					 .total = d->n };

@@ -15,6 +15,7 @@
  *   st_pool_*     the data-parallel step: shards of a batch on threads,
  *                 gradients reduced in shard order (net_shard.c)
  *   st_train_*    epochs, evaluation
+ *   st_plan_write the plan a peer trainer replays (plan.c)
  *   st_quant_*    post-training int8 quantization and the trainer's own
  *                 integer simulation of the .spx int8 arithmetic
  *   st_export     head.spx + tail.spx (or a FULL model)
@@ -223,6 +224,15 @@ struct st_progress {
 	int end;		/* 1 on the epoch's last call */
 };
 typedef void (*st_progress_fn)(const struct st_progress *p, void *priv);
+
+/* The order st_train() visits n samples in: out[ep * n + i] for every
+ * epoch (spec.epochs * n entries). */
+void st_epoch_orders(const struct st_spec *s, u32 n, u32 *out);
+/* Write the plan a peer trainer replays (plan.c): plan.txt, per layer
+ * wI.f32 (dense, 0 off the pattern), maskI.u8, bI.f32, and train.u32
+ * (train_idx) and order.u32 (st_epoch_orders). FC networks only. */
+int st_plan_write(const struct st_net *net, const u32 *train_idx,
+		  u32 n_train, const char *dir, char *err, size_t errlen);
 
 /* Train for spec.epochs over d (order reshuffled per epoch, seeded); cb
  * (optional) sees every batch. epoch_seconds (optional) receives each

@@ -3,13 +3,15 @@
 # training benchmark (see Documentation/training.rst).
 #
 #   make datasets      fetch + convert MNIST and Fashion-MNIST (cached)
-#   make results       train every configuration of the results table and
-#                      write Documentation/results.rst (~10 min, 2 cores)
+#   make results       train every configuration of the results table (3
+#                      seeds, beside the PyTorch peer) and write
+#                      Documentation/results.rst (see results.sh)
 #   make bench-train   training time per epoch against density
 
 TRAIN_LIB_SRCS	:= tools/spex-train/net_build.c tools/spex-train/net_forward.c \
 		   tools/spex-train/net_backward.c tools/spex-train/net_optim.c \
 		   tools/spex-train/net_shard.c tools/spex-train/train.c \
+		   tools/spex-train/plan.c \
 		   tools/spex-train/quant.c tools/spex-train/config.c
 TRAIN_BIN	:= $(BIN_DIR)/spex-train
 TRAIN_OBJS	:= $(TRAIN_LIB_SRCS:%.c=$(BUILD)/rel/%.o) \
@@ -19,7 +21,8 @@ TOOLS_BINS	+= $(TRAIN_BIN)
 # arithmetic, exit policy, writer and content hash).
 INC.tools/spex-train	:= $(ENGINE_INC)
 # Unit tests (tests/unit/test_train*.c, test_idx.c) link the library part.
-# gnuplot (scripts/deps/train.list) is installed by `make results` only.
+# gnuplot and python3-torch (scripts/deps/train.list) are installed by
+# `make results` only.
 UNIT_EXTRA	+= $(TRAIN_LIB_SRCS)
 
 # The sparse passes are loops over edges x batch: let the compiler
@@ -41,7 +44,7 @@ datasets:
 	$(Q)scripts/get-datasets.sh
 
 results: $(TRAIN_BIN)
-	$(Q)scripts/deps.sh train
+	$(Q)scripts/deps.sh train datasets
 	$(Q)scripts/get-datasets.sh
 	$(Q)tools/spex-train/results.sh $(TRAIN_BIN)
 
