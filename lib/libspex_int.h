@@ -19,6 +19,7 @@
 #include <liburing.h>
 
 #include "spex/libspex.h"
+#include <spex/engine.h>
 #include <spex/wire.h>
 
 #define SPEX_DEV_PATH		"/dev/spex"
@@ -43,6 +44,7 @@ struct lib_tail {
 	bool retired;			/* replaced by spex_set_offload() */
 	struct lib_job *wait_head;	/* jobs waiting for a connection */
 	struct lib_job *wait_tail;
+	struct spex_net_tail net;	/* the offload decision's estimates */
 	struct lib_tail *next;		/* handle's list, freed at close */
 };
 
@@ -55,6 +57,8 @@ struct lib_model {
 	uint32_t output_bytes;
 	uint8_t hash[SPX_HASH_LEN];
 	struct lib_tail *tail;		/* offload target, or NULL */
+	struct spex_policy net_pol;	/* policy in force, as of the last
+					 * set_offload or set_policy here */
 	/* user backend only */
 	struct spex_model *m;
 	uint64_t file_bytes;
@@ -94,6 +98,11 @@ struct lib_job {
 	bool conn_reused;
 	bool retried;
 	bool resp_ok;			/* the last exchange got an answer */
+	bool in_net;			/* counted in spex.in_net */
+	bool probe;			/* completed already; sent to measure */
+	bool net_open;			/* its fate not yet told the estimator */
+	uint64_t t_submit;		/* ns: the per-job deadline's start */
+	uint64_t t_sent;		/* ns: the exchange began */
 	int fd;				/* connection, or -1 */
 	int32_t net_err;		/* first error of this attempt */
 	struct spex_req req;
@@ -145,10 +154,13 @@ struct spex {
 	uint32_t n_slots;
 	struct lib_job *free_jobs;
 	unsigned int in_flight;		/* submitted, completion not reaped */
+	unsigned int in_net;		/* of those, waiting on a tail: they
+					 * do not count against depth */
 
-	/* completions posted, not yet reaped: a FIFO of depth entries */
+	/* completions posted, not yet reaped: a FIFO of cq_cap entries
+	 * (depth + n_slots: every job in flight, in_net included) */
 	struct spex_completion *cq;
-	uint32_t cq_head, cq_count;
+	uint32_t cq_head, cq_count, cq_cap;
 
 	/* spex_infer(): its job's completion bypasses the FIFO */
 	struct lib_job *sync_job;
@@ -197,7 +209,8 @@ void lib_job_maybe_free(struct spex *h, struct lib_job *j);
 uint64_t lib_now_ns(void);
 
 /* offload.c */
-void lib_offload_start(struct spex *h, struct lib_job *j);
+void lib_offload_decide(struct spex *h, struct lib_job *j);
+void lib_offload_note_exit(struct lib_job *j);
 void lib_offload_cqe(struct spex *h, struct lib_job *j,
 		     enum lib_op_kind kind, int res);
 void lib_tail_release(struct lib_tail *t);

@@ -157,12 +157,31 @@ int spex_describe_model(struct spex *h, uint32_t model_id,
 	return h->ops->describe(h, model_id, desc, layers, layers_cap);
 }
 
+/*
+ * The policy in force, for the offload decision (its net fields and
+ * thresholds). Read when this handle sets a tail or a policy; a device
+ * policy another process sets later is seen at the next of those.
+ */
+static void refresh_net_policy(struct spex *h, struct lib_model *m)
+{
+	struct spex_model_desc d;
+
+	if (!h->ops->describe(h, m->id, &d, NULL, 0))
+		m->net_pol = d.policy;
+}
+
 int spex_set_model_policy(struct spex *h, uint32_t model_id,
 			  const struct spex_policy *policy)
 {
+	struct lib_model *m;
+	int ret;
+
 	if (!h || !policy)
 		return -EINVAL;
-	return h->ops->set_policy(h, model_id, policy);
+	ret = h->ops->set_policy(h, model_id, policy);
+	if (!ret && !h->ops->lookup(h, model_id, &m))
+		refresh_net_policy(h, m);
+	return ret;
 }
 
 int spex_set_offload(struct spex *h, uint32_t model_id,
@@ -187,7 +206,7 @@ int spex_set_offload(struct spex *h, uint32_t model_id,
 		return -EINVAL;
 	if (opts->reserved0 || !opts->port || opts->max_conns > LIB_MAX_CONNS)
 		return -EINVAL;
-	for (unsigned int i = 0; i < 5; i++)
+	for (unsigned int i = 0; i < 4; i++)
 		if (opts->reserved[i])
 			return -EINVAL;
 	if (!h->have_ring)
@@ -203,10 +222,48 @@ int spex_set_offload(struct spex *h, uint32_t model_id,
 	t->deadline_ms = opts->deadline_ms ? opts->deadline_ms :
 			 LIB_DEFAULT_DEADLINE_MS;
 	t->max_conns = opts->max_conns ? opts->max_conns : LIB_DEFAULT_CONNS;
+	spex_net_init(&t->net, &(struct spex_net_cfg){
+		.budget_Bps = (uint64_t)opts->budget_kBps * 1000 });
+	refresh_net_policy(h, m);
 	t->next = h->tails;
 	h->tails = t;
 	if (m->tail)
 		lib_tail_release(m->tail);
 	m->tail = t;
+	return 0;
+}
+
+int spex_get_tail_stats(struct spex *h, uint32_t model_id,
+			struct spex_tail_stats *st)
+{
+	const struct spex_net_tail *n;
+	struct lib_model *m;
+	int ret;
+
+	if (!h || !st)
+		return -EINVAL;
+	ret = h->ops->lookup(h, model_id, &m);
+	if (ret)
+		return ret;
+	if (!m->tail || m->tail->retired)
+		return -ENOENT;
+	n = &m->tail->net;
+	memset(st, 0, sizeof(*st));
+	st->srtt_us = n->srtt8 >> 3;
+	st->rttvar_us = n->rttvar4 >> 2;
+	st->tail_us = n->tail8 >> 3;
+	st->predict_us = spex_net_predict_us(n, m->net_pol.rttvar_k);
+	st->loss_q16 = n->loss_q16;
+	st->consec_timeouts = n->consec_timeouts;
+	st->down = n->down;
+	st->thr_drop_q16 = n->thr_drop_q16;
+	st->samples = n->samples;
+	st->timeouts = n->timeouts;
+	st->bytes_sent = n->bytes_sent;
+	st->sent_Bps = n->sent_Bps;
+	st->acked_Bps = n->acked_Bps;
+	st->cap_Bps = n->cap_Bps;
+	for (unsigned int i = 0; i < SPEX_NET_R_COUNT && i < 8; i++)
+		st->by_reason[i] = n->by_reason[i];
 	return 0;
 }

@@ -13,6 +13,13 @@
  *                                     connection closed when they drain.
  * A reused connection that turns out dead (the server restarted) is
  * retried once on a fresh one, and the idle pool is flushed.
+ *
+ * Before any of that, the network-aware decision (core/net_decide.c, one
+ * struct spex_net_tail per tail) may answer the job here at once: the
+ * tail is down, the answer would miss the job's deadline, or the link is
+ * over budget. A probe is answered here at once too, and its exchange
+ * still runs, only to measure the tail. Every exchange's fate (answer or
+ * failure, once) goes back to the estimator.
  */
 #include <endian.h>
 #include <errno.h>
@@ -82,6 +89,23 @@ static void build_frame(struct spex *h, struct lib_job *j)
 	j->n_classes = j->model->n_classes;
 }
 
+/* Tell the estimator how the exchange ended (once per job). */
+static void net_report(struct lib_job *j, bool answered)
+{
+	uint64_t now = lib_now_ns();
+
+	if (!j->net_open)
+		return;
+	j->net_open = false;
+	if (answered)
+		spex_net_answer(&j->tail->net, now / 1000,
+				(uint32_t)((now - j->t_sent) / 1000),
+				(uint32_t)(le64toh(j->resp.ns) / 1000),
+				j->frame_len, j->probe);
+	else
+		spex_net_timeout(&j->tail->net, now / 1000, j->probe);
+}
+
 static void disarm_deadline(struct spex *h, struct lib_job *j)
 {
 	struct io_uring_sqe *sqe;
@@ -96,6 +120,7 @@ static void disarm_deadline(struct spex *h, struct lib_job *j)
 
 static void finish(struct spex *h, struct lib_job *j, uint32_t origin)
 {
+	net_report(j, origin == SPEX_ORIGIN_TAIL);
 	disarm_deadline(h, j);
 	lib_job_complete(h, j, 0, origin);
 }
@@ -208,11 +233,11 @@ static void wake_waiter(struct spex *h, struct lib_tail *t)
 	conn_acquire(h, j, j->retried);
 }
 
-void lib_offload_start(struct spex *h, struct lib_job *j)
+/* Start the exchange, bounded by us microseconds. */
+static void offload_start(struct spex *h, struct lib_job *j, uint64_t us)
 {
 	size_t need = SPEX_WIRE_HDR_LEN + j->result.bottleneck_len;
 	struct io_uring_sqe *sqe;
-	uint32_t ms = j->tail->deadline_ms;
 
 	if (j->result.bottleneck_len > j->req.output_len ||
 	    j->result.bottleneck_len > SPEX_WIRE_MAX_PAYLOAD) {
@@ -230,9 +255,11 @@ void lib_offload_start(struct spex *h, struct lib_job *j)
 		j->frame_cap = need;
 	}
 	build_frame(h, j);
+	j->net_open = true;
+	j->t_sent = lib_now_ns();
 
-	j->deadline_ts.tv_sec = ms / 1000;
-	j->deadline_ts.tv_nsec = (long long)(ms % 1000) * 1000000;
+	j->deadline_ts.tv_sec = (long long)(us / 1000000);
+	j->deadline_ts.tv_nsec = (long long)(us % 1000000) * 1000;
 	sqe = lib_get_sqe(h);
 	io_uring_prep_timeout(sqe, &j->deadline_ts, 0, 0);
 	io_uring_sqe_set_data64(sqe, lib_op_data(j, OP_DEADLINE));
@@ -294,7 +321,7 @@ static void attempt_done(struct spex *h, struct lib_job *j)
 		close(fd);
 		t->n_open--;
 	}
-	if (!j->completed) {
+	if (j->net_open) {
 		if (j->resp_ok) {
 			finish(h, j, SPEX_ORIGIN_TAIL);
 		} else if (j->conn_reused && !j->retried &&
@@ -320,7 +347,7 @@ void lib_offload_cqe(struct spex *h, struct lib_job *j, enum lib_op_kind kind,
 
 	if (kind == OP_DEADLINE) {
 		j->deadline_armed = false;
-		if (res != -ETIME || j->completed)
+		if (res != -ETIME || !j->net_open)
 			return;		/* removed, or raced with the answer */
 		j->deadline_fired = true;
 		if (j->state == JOB_WAIT_CONN) {
@@ -334,6 +361,7 @@ void lib_offload_cqe(struct spex *h, struct lib_job *j, enum lib_op_kind kind,
 			io_uring_sqe_set_data64(sqe, lib_op_data(j, OP_IGNORE));
 			j->pending_ops++;
 		}
+		net_report(j, false);
 		j->net_err = -ETIMEDOUT;
 		lib_job_complete(h, j, 0, SPEX_ORIGIN_FALLBACK);
 		return;
@@ -358,4 +386,62 @@ void lib_offload_cqe(struct spex *h, struct lib_job *j, enum lib_op_kind kind,
 	}
 	if (!j->net_ops)
 		attempt_done(h, j);
+}
+
+/* Why a job the decision kept here fell back (its tail_err). */
+static int32_t reason_errno(const struct lib_tail *t, uint32_t reason)
+{
+	switch (reason) {
+	case SPEX_NET_R_BUDGET:	return -ENOBUFS;
+	case SPEX_NET_R_DOWN:	return -EHOSTDOWN;
+	case SPEX_NET_R_PROBE:	return t->net.down ? -EHOSTDOWN : -ETIME;
+	default:		return -ETIME;	/* DEADLINE */
+	}
+}
+
+/* The head decided OFFLOAD: send the job, or answer it here. */
+void lib_offload_decide(struct spex *h, struct lib_job *j)
+{
+	const struct spex_policy *p = &j->model->net_pol;
+	struct lib_tail *t = j->tail;
+	uint64_t now = lib_now_ns(), hard = (uint64_t)t->deadline_ms * 1000;
+	uint64_t used = (now - j->t_submit) / 1000, left;
+	uint32_t e = j->result.exit_index, reason;
+	struct spex_net_frame f = {
+		.decision = SPEX_DECISION_OFFLOAD,
+		.net_mode = p->net_mode,
+		.k = p->rttvar_k,
+		.conf_q16 = j->result.confidence_q16,
+		.thr_q16 = e < SPX_MAX_EXITS && e < p->n_thresholds ?
+			   p->threshold_q16[e] : SPX_Q16_ONE,
+		.bytes = SPEX_WIRE_HDR_LEN + j->result.bottleneck_len,
+	};
+
+	left = p->deadline_us > used ? p->deadline_us - used : 0;
+	f.deadline_us = (uint32_t)left;
+	reason = spex_net_decide(&t->net, now / 1000, &f);
+	if (reason == SPEX_NET_R_OFFLOAD) {
+		j->in_net = true;
+		h->in_net++;
+		/* (b), (c): the job's own deadline bounds the wait too */
+		offload_start(h, j, p->net_mode != SPEX_NET_CONFIDENCE &&
+				    left < hard ? left : hard);
+		return;
+	}
+	if (reason == SPEX_NET_R_PROBE) {
+		/* the exchange holds the slot; the job is answered now */
+		j->probe = true;
+		offload_start(h, j, hard);
+	}
+	j->net_err = reason_errno(t, reason);
+	lib_job_complete(h, j, 0, SPEX_ORIGIN_FALLBACK);
+	j->net_err = 0;
+}
+
+/* An exit answered: the decision counts it (confident). */
+void lib_offload_note_exit(struct lib_job *j)
+{
+	struct spex_net_frame f = { .decision = SPEX_DECISION_EXIT };
+
+	spex_net_decide(&j->tail->net, lib_now_ns() / 1000, &f);
 }

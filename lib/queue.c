@@ -60,11 +60,15 @@ void lib_job_complete(struct spex *h, struct lib_job *j, int32_t res,
 		return;
 	j->completed = true;
 	j->state = JOB_DRAIN;
+	if (j->in_net) {
+		j->in_net = false;
+		h->in_net--;
+	}
 	if (j == h->sync_job) {
 		c = &h->sync_c;
 		h->sync_done = true;
 	} else {
-		c = &h->cq[(h->cq_head + h->cq_count++) % h->depth];
+		c = &h->cq[(h->cq_head + h->cq_count++) % h->cq_cap];
 	}
 	memset(c, 0, sizeof(*c));
 	c->user_data = j->req.user_data;
@@ -100,6 +104,8 @@ void lib_head_done(struct spex *h, struct lib_job *j, int ret)
 	switch (j->result.decision) {
 	case SPEX_DECISION_EXIT:
 		h->stats.exits++;
+		if (j->tail && !j->tail->retired)
+			lib_offload_note_exit(j);
 		break;
 	case SPEX_DECISION_FINAL:
 		h->stats.finals++;
@@ -109,7 +115,7 @@ void lib_head_done(struct spex *h, struct lib_job *j, int ret)
 		/* (a model unloaded meanwhile has no tail left) */
 		if (j->tail && j->model && !j->tail->retired &&
 		    !(j->req.flags & SPEX_REQ_NO_OFFLOAD)) {
-			lib_offload_start(h, j);
+			lib_offload_decide(h, j);
 			return;
 		}
 		lib_job_complete(h, j, 0, SPEX_ORIGIN_BOTTLENECK);
@@ -176,7 +182,9 @@ int spex_submit(struct spex *h, const struct spex_req *reqs, unsigned int n)
 	for (i = 0; i < n; i++) {
 		struct lib_job *j;
 
-		if (h->in_flight >= h->depth || !h->free_jobs)
+		/* jobs waiting on a tail leave room: local exits never queue
+		 * behind offloads (up to n_slots of them) */
+		if (h->in_flight - h->in_net >= h->depth || !h->free_jobs)
 			break;
 		j = h->free_jobs;
 		h->free_jobs = j->free_next;
@@ -184,6 +192,8 @@ int spex_submit(struct spex *h, const struct spex_req *reqs, unsigned int n)
 		j->completed = false;
 		j->deadline_armed = j->deadline_fired = false;
 		j->conn_reused = j->retried = false;
+		j->in_net = j->probe = j->net_open = false;
+		j->t_submit = lib_now_ns();
 		j->net_err = 0;
 		j->pending_ops = j->net_ops = 0;
 		j->fd = -1;
@@ -251,7 +261,7 @@ static unsigned int pop_completions(struct spex *h, struct spex_completion *out,
 
 	while (n < max && h->cq_count) {
 		out[n++] = h->cq[h->cq_head];
-		h->cq_head = (h->cq_head + 1) % h->depth;
+		h->cq_head = (h->cq_head + 1) % h->cq_cap;
 		h->cq_count--;
 		h->in_flight--;
 	}

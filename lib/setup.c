@@ -49,7 +49,8 @@ int spex_open(const struct spex_open_opts *opts, struct spex **out)
 	h->depth = o.queue_depth ? o.queue_depth : LIB_DEFAULT_DEPTH;
 	h->n_slots = 2 * h->depth;
 	h->jobs = calloc(h->n_slots, sizeof(*h->jobs));
-	h->cq = calloc(h->depth, sizeof(*h->cq));
+	h->cq_cap = h->depth + h->n_slots;
+	h->cq = calloc(h->cq_cap, sizeof(*h->cq));
 	if (!h->jobs || !h->cq) {
 		ret = -ENOMEM;
 		goto err_free;

@@ -41,7 +41,7 @@ extern "C" {
 #endif
 
 #define LIBSPEX_VERSION_MAJOR	1
-#define LIBSPEX_VERSION_MINOR	0
+#define LIBSPEX_VERSION_MINOR	3
 
 struct spex;
 
@@ -126,10 +126,46 @@ struct spex_offload_opts {
 	uint32_t deadline_ms;		/* per job, from the head's decision;
 					 * 0: 1000 */
 	uint32_t max_conns;		/* connection pool; 0: 4 */
-	uint32_t reserved[5];		/* must be 0 */
+	uint32_t budget_kBps;		/* link budget for SPEX_NET_ADAPTIVE,
+					 * 1000 bytes/s; 0: none (libspex
+					 * 1.3; was reserved) */
+	uint32_t reserved[4];		/* must be 0 */
 };
+/*
+ * The offload decision: the model's policy (net_mode, rttvar_k,
+ * deadline_us; Documentation/offload-decision.rst) as of this call or
+ * the last spex_set_model_policy() on this handle, decides per OFFLOAD
+ * job whether it goes to the tail or is answered here at once with the
+ * head's best guess (SPEX_ORIGIN_FALLBACK, tail_err -ETIME: the answer
+ * would miss the deadline; -ENOBUFS: link budget; -EHOSTDOWN: the tail
+ * is down, after 3 consecutive failures, until a probe is answered). In
+ * every mode a down tail costs one deadline, not one per job. Jobs
+ * waiting on a tail do not count against queue_depth (up to twice as
+ * many more), so local exits never queue behind them.
+ */
 int spex_set_offload(struct spex *h, uint32_t model_id,
 		     const struct spex_offload_opts *opts);
+
+/* What a model's tail looks like to the offload decision (libspex 1.3). */
+struct spex_tail_stats {
+	uint32_t srtt_us, rttvar_us;	/* network part of the round trip */
+	uint32_t tail_us;		/* the tail's reported time */
+	uint32_t predict_us;		/* SRTT + k RTTVAR + tail time with
+					 * the model's k; UINT32_MAX before
+					 * the first answer */
+	uint32_t loss_q16;		/* share of timeouts, EWMA, Q16 */
+	uint32_t consec_timeouts;
+	uint32_t down;			/* 1: marked down, probing */
+	uint32_t thr_drop_q16;		/* adaptive: threshold moved down */
+	uint64_t samples, timeouts, bytes_sent;
+	uint64_t sent_Bps, acked_Bps;	/* over the last 131 ms window */
+	uint64_t cap_Bps;		/* measured capacity; 0: unknown */
+	uint64_t by_reason[8];		/* enum spex_net_reason */
+	uint64_t reserved[4];
+};
+/* -ENOENT if the model has no tail on this handle. */
+int spex_get_tail_stats(struct spex *h, uint32_t model_id,
+			struct spex_tail_stats *st);
 
 /* spex_req.flags */
 #define SPEX_REQ_SCALAR		0x1	/* scalar kernels for this job */
