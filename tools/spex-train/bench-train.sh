@@ -8,8 +8,9 @@
 #
 #   tools/spex-train/bench-train.sh SPEX_TRAIN_BINARY [EPOCHS]
 #
-# Network: Dey et al.'s [800,100,10] on MNIST (8,000 training images),
-# batch 64, single thread. Prints an rst table (for
+# Network: Dey et al.'s [800,100,10] on the official MNIST (55,000 training
+# images after the validation split),
+# batch 64, one thread (-j 1). Prints an rst table (for
 # Documentation/performance.rst, section "Training").
 set -eu
 
@@ -28,10 +29,10 @@ run() { # DIN1 DIN2 MASKED -> seconds per epoch
 	fc 10 din=$2 pattern=random
 	train epochs=$epochs masked_dense=$3
 	EOF
-	"$bin" -q -c "$tmp/c.cfg" --train-only | awk '$1 == "train" { print $7 }'
+	"$bin" -q -j 1 -c "$tmp/c.cfg" --train-only | awk '$1 == "train" { print $7 }'
 }
 
-echo "spex-train $epochs epochs of 8,000 MNIST images, [800,100,10], $(nproc) CPUs (1 used)"
+echo "spex-train $epochs epochs of 55,000 MNIST images, [800,100,10], $(nproc) CPUs (1 used)"
 echo
 echo "======== ======== =============== ================= ================ ============="
 echo "density  weights  sparse s/epoch  speed-up vs 100%  masked s/epoch   sparse gain"
