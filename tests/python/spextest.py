@@ -19,6 +19,7 @@ sys.path.insert(0, os.path.join(REPO, "lib", "python"))
 import numpy as np  # noqa: E402
 
 import spex  # noqa: E402
+from spex.idx import read_idx  # noqa: E402
 
 BACKEND = os.environ.get("SPEX_TEST_BACKEND", "user")
 NO_URING = bool(os.environ.get("SPEX_TEST_NO_URING"))
@@ -26,17 +27,6 @@ NO_URING = bool(os.environ.get("SPEX_TEST_NO_URING"))
 
 def open_handle(**kw):
     return spex.Spex(BACKEND, no_uring=NO_URING, **kw)
-
-
-def read_idx(path):
-    """An IDX file (big-endian dims) as a numpy array."""
-    with open(path, "rb") as f:
-        data = f.read()
-    nd = data[3]
-    dims = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big")
-            for i in range(nd)]
-    return np.frombuffer(data, dtype=np.uint8,
-                         offset=4 + 4 * nd).reshape(dims)
 
 
 class SplitNet:
