@@ -368,6 +368,9 @@ void lib_offload_cqe(struct spex *h, struct lib_job *j, enum lib_op_kind kind,
 	}
 
 	j->net_ops--;
+	if (kind == OP_CONNECT && res == 0)
+		j->t_sent = lib_now_ns();	/* a connect is paid once: the
+						 * estimate is of the exchange */
 	if (res < 0) {
 		if (!j->net_err && res != -ECANCELED)
 			j->net_err = res;

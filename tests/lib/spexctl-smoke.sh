@@ -75,6 +75,9 @@ port=$(cat "$dir/port")
 # deadline itself is tested by test_lib_offload's server_silent_deadline).
 check "infer IDX offload: 100% against the full network" sh -c "'$CTL' --json infer --mode offload --deadline 60000 --server 127.0.0.1:$port '$dir/head.spx' '$dir/images.idx' --labels '$dir/labels.idx' | tee /dev/stderr | grep -q '\"tail\":100,.*\"accuracy\":1.000000'"
 check "infer exit-or-offload" sh -c "'$CTL' infer --deadline 60000 --server 127.0.0.1:$port '$dir/head.spx' '$dir/images.idx' | tee /dev/stderr | grep -q '0 fell back'"
+check "infer --net deadline: decisions by reason, JSON" sh -c "'$CTL' --json infer --net deadline --job-deadline 60000 --deadline 60000 --server 127.0.0.1:$port '$dir/head.spx' '$dir/inputs.raw' | python3 -c 'import json,sys; d=json.load(sys.stdin); n=d[\"net\"]; r=n[\"decisions\"]; assert r[\"confident\"]==d[\"exits\"] and sum(r.values())==100 and d[\"fallback\"]==r[\"deadline\"]+r[\"probe\"], d'"
+check "infer --net deadline needs --job-deadline" sh -c "! '$CTL' infer --net deadline --server 127.0.0.1:$port '$dir/head.spx' '$dir/inputs.raw' 2>'$dir/err' && grep -q 'needs --job-deadline' '$dir/err'"
+check "infer prints the tail's estimates" sh -c "'$CTL' infer --deadline 60000 --server 127.0.0.1:$port '$dir/head.spx' '$dir/inputs.raw' | grep -q '^decisions: offload [0-9]* confident'"
 kill -TERM "$spid"
 wait "$spid"
 rc=$?

@@ -43,6 +43,10 @@ struct opts {
 	uint32_t first, count;
 	uint32_t deadline_ms;
 	int mode;			/* -1: keep */
+	int net_mode;			/* -1: keep; enum spex_net_mode */
+	uint32_t job_deadline_us;	/* 0: keep */
+	int rttvar_k;			/* -1: keep */
+	uint32_t budget_kBps;		/* infer: link budget */
 	uint32_t n_thr;
 	uint32_t thr[SPX_MAX_EXITS];
 	bool reset;
@@ -404,6 +408,11 @@ static int cmd_list(const struct opts *o, int argc, char **argv)
 	return 0;
 }
 
+static bool wants_net(const struct opts *o)
+{
+	return o->net_mode >= 0 || o->job_deadline_us || o->rttvar_k >= 0;
+}
+
 static void apply_policy(struct spex *h, uint32_t id, const struct opts *o)
 {
 	struct spex_model_desc d;
@@ -419,6 +428,19 @@ static void apply_policy(struct spex *h, uint32_t id, const struct opts *o)
 	}
 	if (o->mode >= 0)
 		p.mode = (uint32_t)o->mode;
+	if (o->net_mode >= 0)
+		p.net_mode = (uint16_t)o->net_mode;
+	if (o->job_deadline_us)
+		p.deadline_us = o->job_deadline_us;
+	if (o->rttvar_k >= 0)
+		p.rttvar_k = (uint16_t)o->rttvar_k;
+	if (p.net_mode == SPEX_NET_CONFIDENCE) {
+		p.deadline_us = 0;	/* (a) has no deadline */
+		p.rttvar_k = 0;
+	} else if (!p.deadline_us) {
+		die("--net %s needs --job-deadline",
+		    spex_name(SPEX_NAMES_NET_MODE, p.net_mode));
+	}
 	if (o->n_thr) {
 		if (o->n_thr > d.n_exits)
 			die("model %u has %u exits, %u thresholds given", id,
@@ -441,7 +463,7 @@ static int cmd_policy(const struct opts *o, int argc, char **argv)
 		    "[--threshold T[,T...]] [--reset]");
 	id = parse_id(argv[0]);
 	h = open_handle(o, true, "policy");
-	if (o->mode >= 0 || o->n_thr || o->reset)
+	if (o->mode >= 0 || o->n_thr || o->reset || wants_net(o))
 		apply_policy(h, id, o);
 	{
 		struct spex_model_desc d;
@@ -458,7 +480,10 @@ static int cmd_policy(const struct opts *o, int argc, char **argv)
 			     i < SPX_MAX_EXITS; i++)
 				printf("%s%.4f", i ? "," : "",
 				       q16(d.policy.threshold_q16[i]));
-			printf("]}\n");
+			printf("],\"net\":\"%s\",\"deadline_us\":%u,"
+			       "\"rttvar_k\":%u}\n",
+			       spex_name(SPEX_NAMES_NET_MODE, d.policy.net_mode),
+			       d.policy.deadline_us, d.policy.rttvar_k);
 		} else {
 			printf("model %u: mode %s", id,
 			       spex_name(SPEX_NAMES_MODE, d.policy.mode));
@@ -466,6 +491,13 @@ static int cmd_policy(const struct opts *o, int argc, char **argv)
 			     i < SPX_MAX_EXITS; i++)
 				printf("%s%.4f", i ? ", " : ", thresholds ",
 				       q16(d.policy.threshold_q16[i]));
+			printf(", net %s",
+			       spex_name(SPEX_NAMES_NET_MODE, d.policy.net_mode));
+			if (d.policy.net_mode != SPEX_NET_CONFIDENCE)
+				printf(" (deadline %.3f ms, k %u)",
+				       d.policy.deadline_us / 1e3,
+				       d.policy.rttvar_k ? d.policy.rttvar_k :
+				       SPEX_NET_DEFAULT_K);
 			printf("\n");
 		}
 	}
@@ -630,6 +662,47 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The offload decision's view of the tail, after an infer run. */
+static void print_tail_stats(struct spex *h, uint32_t id, bool json)
+{
+	struct spex_tail_stats st;
+	uint32_t r;
+
+	if (spex_get_tail_stats(h, id, &st))
+		return;
+	if (json) {
+		printf(",\"net\":{\"srtt_us\":%u,\"rttvar_us\":%u,"
+		       "\"tail_us\":%u,\"predict_us\":%lld,\"loss\":%.4f,"
+		       "\"down\":%s,\"samples\":%llu,\"timeouts\":%llu,"
+		       "\"decisions\":{", st.srtt_us, st.rttvar_us, st.tail_us,
+		       st.predict_us == UINT32_MAX ? -1LL :
+		       (long long)st.predict_us, q16(st.loss_q16),
+		       st.down ? "true" : "false",
+		       (unsigned long long)st.samples,
+		       (unsigned long long)st.timeouts);
+		for (r = 0; r < SPEX_NET_R_COUNT; r++)
+			printf("%s\"%s\":%llu", r ? "," : "",
+			       spex_name(SPEX_NAMES_NET_REASON, r),
+			       (unsigned long long)st.by_reason[r]);
+		printf("}}");
+		return;
+	}
+	printf("tail: srtt %.3f ms, rttvar %.3f ms, tail time %.3f ms, ",
+	       st.srtt_us / 1e3, st.rttvar_us / 1e3, st.tail_us / 1e3);
+	if (st.predict_us == UINT32_MAX)
+		printf("no answer yet");
+	else
+		printf("predicted %.3f ms", st.predict_us / 1e3);
+	printf(", loss %.1f%%, %llu answers, %llu timeouts%s\n",
+	       100.0 * q16(st.loss_q16), (unsigned long long)st.samples,
+	       (unsigned long long)st.timeouts, st.down ? ", DOWN" : "");
+	printf("decisions:");
+	for (r = 0; r < SPEX_NET_R_COUNT; r++)
+		printf(" %s %llu", spex_name(SPEX_NAMES_NET_REASON, r),
+		       (unsigned long long)st.by_reason[r]);
+	printf("\n");
+}
+
 static int cmd_infer(const struct opts *o, int argc, char **argv)
 {
 	struct spex_completion *res, c[64];
@@ -657,10 +730,11 @@ static int cmd_infer(const struct opts *o, int argc, char **argv)
 	ret = spex_describe_model(h, id, &d, NULL, 0);
 	if (ret)
 		die("model %u: %s", id, spex_strerror(ret));
-	if (o->mode >= 0 || o->n_thr)
+	if (o->mode >= 0 || o->n_thr || wants_net(o))
 		apply_policy(h, id, o);
 	if (o->server) {
-		struct spex_offload_opts off = { .deadline_ms = o->deadline_ms };
+		struct spex_offload_opts off = { .deadline_ms = o->deadline_ms,
+						 .budget_kBps = o->budget_kBps };
 		char host[256];
 		const char *colon = strrchr(o->server, ':');
 		uint32_t port;
@@ -762,6 +836,7 @@ static int cmd_infer(const struct opts *o, int argc, char **argv)
 				       (double)correct / answered : 0.0);
 			printf("\"seconds\":%.6f,\"p50_us\":%.3f,\"p99_us\":%.3f",
 			       secs, p50 / 1e3, p99 / 1e3);
+			print_tail_stats(h, id, true);
 			if (o->per_input) {
 				printf(",\"results\":[");
 				for (uint32_t i = 0; i < count; i++) {
@@ -828,6 +903,7 @@ static int cmd_infer(const struct opts *o, int argc, char **argv)
 			printf("%.3f s, %.0f inputs/s, latency p50 %.1f us, "
 			       "p99 %.1f us\n", secs, secs > 0 ? count / secs : 0.0,
 			       p50 / 1e3, p99 / 1e3);
+			print_tail_stats(h, id, false);
 		}
 	}
 	if (loaded)
@@ -861,7 +937,10 @@ static void usage(FILE *f)
 "  unload ID               unload a model\n"
 "  list                    models loaded in /dev/spex\n"
 "  policy ID [--mode auto|local|offload] [--threshold T[,T...]] [--reset]\n"
-"                          show or set a model's exit policy\n"
+"            [--net confidence|deadline|adaptive] [--job-deadline MS]\n"
+"            [--rttvar-k K]\n"
+"                          show or set a model's exit policy and how its\n"
+"                          offloads see the network (offload-decision.rst)\n"
 "  stats [ID]              per-model job counters\n"
 "  infer [OPTIONS] MODEL INPUT\n"
 "                          run inputs through a model (FILE.spx or ID);\n"
@@ -871,7 +950,9 @@ static void usage(FILE *f)
 "    --first N, --count N  a slice of the inputs\n"
 "    --server HOST:PORT    offload to this spex-serve\n"
 "    --deadline MS         per-job offload deadline (default 1000)\n"
-"    --mode, --threshold   policy for this run (see policy)\n"
+"    --link-budget KBPS    link budget for --net adaptive (1000 bytes/s)\n"
+"    --mode, --threshold, --net, --job-deadline, --rttvar-k\n"
+"                          policy for this run (see policy)\n"
 "    --per-input           one line (or JSON record) per input\n"
 "    --scalar              scalar kernels\n\n"
 "load, unload, list, policy and stats need the spex module (/dev/spex);\n"
@@ -880,6 +961,7 @@ static void usage(FILE *f)
 "  spexctl info head.spx\n"
 "  id=$(spexctl -q load head.spx) && spexctl list && spexctl unload \"$id\"\n"
 "  spexctl policy 1 --mode auto --threshold 0.9,0.8\n"
+"  spexctl policy 1 --net deadline --job-deadline 30\n"
 "  spexctl infer head.spx t10k-images-idx3-ubyte --labels t10k-labels-idx1-ubyte\n"
 "  spexctl infer --server 127.0.0.1:7407 --json 1 images.idx\n");
 }
@@ -906,7 +988,8 @@ int main(int argc, char **argv)
 {
 	enum { O_JSON = 256, O_BACKEND, O_DEVICE, O_LABELS, O_SERVER, O_RAW,
 	       O_FIRST, O_COUNT, O_DEADLINE, O_MODE, O_THR, O_RESET, O_PER,
-	       O_SCALAR, O_ATOMIC };
+	       O_SCALAR, O_ATOMIC, O_NET, O_JOB_DEADLINE, O_RTTVAR_K,
+	       O_BUDGET };
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, O_JSON },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -924,10 +1007,14 @@ int main(int argc, char **argv)
 		{ "per-input", no_argument, NULL, O_PER },
 		{ "scalar", no_argument, NULL, O_SCALAR },
 		{ "atomic", no_argument, NULL, O_ATOMIC },
+		{ "net", required_argument, NULL, O_NET },
+		{ "job-deadline", required_argument, NULL, O_JOB_DEADLINE },
+		{ "rttvar-k", required_argument, NULL, O_RTTVAR_K },
+		{ "link-budget", required_argument, NULL, O_BUDGET },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	struct opts o = { .mode = -1 };
+	struct opts o = { .mode = -1, .net_mode = -1, .rttvar_k = -1 };
 	static const struct {
 		const char *name;
 		int (*fn)(const struct opts *o, int argc, char **argv);
@@ -969,6 +1056,33 @@ int main(int argc, char **argv)
 		case O_COUNT:
 			if (parse_u32(optarg, 0, 0, UINT32_MAX, &o.count))
 				die("--count: a number");
+			break;
+		case O_NET:
+			if (spex_name_value(SPEX_NAMES_NET_MODE, optarg, &mode))
+				die("--net: confidence, deadline or adaptive");
+			o.net_mode = (int)mode;
+			break;
+		case O_JOB_DEADLINE: {
+			char *end;
+			double ms = strtod(optarg, &end);
+
+			if (*end || !(ms > 0) ||
+			    ms * 1e3 > SPEX_NET_MAX_DEADLINE_US)
+				die("--job-deadline: milliseconds in (0, %u]",
+				    SPEX_NET_MAX_DEADLINE_US / 1000);
+			o.job_deadline_us = (uint32_t)lrint(ms * 1e3);
+			if (!o.job_deadline_us)
+				o.job_deadline_us = 1;
+			break;
+		}
+		case O_RTTVAR_K:
+			if (parse_u32(optarg, 0, 1, SPEX_NET_MAX_K, &mode))
+				die("--rttvar-k: 1 .. %d", SPEX_NET_MAX_K);
+			o.rttvar_k = (int)mode;
+			break;
+		case O_BUDGET:
+			if (parse_u32(optarg, 0, 1, UINT32_MAX, &o.budget_kBps))
+				die("--link-budget: kB/s > 0");
 			break;
 		case O_DEADLINE:
 			if (parse_u32(optarg, 0, 1, UINT32_MAX, &o.deadline_ms))
