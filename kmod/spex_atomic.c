@@ -27,44 +27,25 @@
 #include <linux/preempt.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
-#include <asm/cpufeature.h>
 
 #include "spex_compat.h"
 #include "spex_internal.h"
 
-#define SPEX_ATOMIC_ALIGN	64
-
 /* What an atomic model has on top of a loaded model. */
 struct spex_atomic {
-	void *pool;			/* nr_cpu_ids slots of slot_bytes */
-	size_t slot_bytes;
-	size_t in_off, out_off;		/* within a slot */
+	/* nr_cpu_ids slots, each laid out as a pool slot (km->slot_bytes,
+	 * in_off, out_off): spex_pool_init() ran first.
+	 */
+	void *pool;
 	u8 *busy;			/* [cpu]: a job runs in its slot */
 	s8 u8_table[256];		/* SPEX_KF_IN_U8: pixel -> int8 */
 };
-
-static const struct spex_kernels *spex_atomic_simd;	/* NULL: none */
-
-void spex_atomic_global_init(void)
-{
-#ifdef SPEX_HAVE_AVX2
-	if (boot_cpu_has(X86_FEATURE_AVX2) &&
-	    cpu_has_xfeatures(XFEATURE_MASK_SSE | XFEATURE_MASK_YMM, NULL))
-		spex_atomic_simd = &spex_kernels_avx2;
-#endif
-}
 
 int spex_atomic_init(struct spex_kmodel *km, u64 budget,
 		     struct spex_diag *diag)
 {
 	const struct spex_model_desc *info = km->info;
 	unsigned long max_macs = READ_ONCE(spex_atomic_max_macs);
-	size_t scratch = SPEX_ALIGN_UP(spex_model_scratch_size(km->model),
-				       (size_t)SPEX_ATOMIC_ALIGN);
-	size_t in = SPEX_ALIGN_UP((size_t)info->input_bytes,
-				  (size_t)SPEX_ATOMIC_ALIGN);
-	size_t out = SPEX_ALIGN_UP((size_t)info->output_bytes,
-				   (size_t)SPEX_ATOMIC_ALIGN);
 	struct spex_diag none;
 	struct spex_atomic *at;
 	size_t total;
@@ -82,10 +63,7 @@ int spex_atomic_init(struct spex_kmodel *km, u64 budget,
 	at = kzalloc(sizeof(*at), GFP_KERNEL);
 	if (!at)
 		goto nomem;
-	at->in_off = scratch;
-	at->out_off = scratch + in;
-	at->slot_bytes = scratch + in + out;
-	if (check_mul_overflow(at->slot_bytes, (size_t)nr_cpu_ids, &total) ||
+	if (check_mul_overflow(km->slot_bytes, (size_t)nr_cpu_ids, &total) ||
 	    total + (size_t)km->n_slots * km->slot_bytes + info->mem_bytes >
 	    budget) {
 		kfree(at);
@@ -167,10 +145,10 @@ static int spex_atomic_job(struct spex_kmodel *km, void *slot,
 {
 	struct spex_atomic *at = km->atomic;
 	struct spex_exec ex = { .kernels = &spex_kernels_scalar };
-	u8 *x = (u8 *)slot + at->in_off;
+	u8 *x = (u8 *)slot + km->in_off;
 	struct spex_policy pol;
 	struct spex_kjob j;
-	bool simd = false;
+	const struct spex_kernels *simd = spex_simd_kernels_usable();
 	size_t i;
 	u32 n;
 	u64 t0;
@@ -187,25 +165,24 @@ static int spex_atomic_job(struct spex_kmodel *km, void *slot,
 	spex_kmodel_get_policy(km, &pol);
 
 	/* irq_fpu_usable() WARNs in NMI; spex_submit_atomic() refused it. */
-	if (spex_atomic_simd && READ_ONCE(spex_simd) &&
-	    !(flags & SPEX_KF_SCALAR) && !in_hardirq() && !irqs_disabled() &&
-	    irq_fpu_usable()) {
-		ex.kernels = spex_atomic_simd;
-		simd = true;
-	}
+	if (simd && !(flags & SPEX_KF_SCALAR) && !in_hardirq() &&
+	    !irqs_disabled() && irq_fpu_usable())
+		ex.kernels = simd;
+	else
+		simd = NULL;
 
 	t0 = spex_kjob_begin(&j, km, entry, in_len, flags, &ex);
 	if (simd)
 		kernel_fpu_begin();
 	st = spex_run(km->model, &pol, &ex, slot, x, in_len,
-		      (u8 *)slot + at->out_off, km->info->output_bytes, res);
+		      (u8 *)slot + km->out_off, km->info->output_bytes, res);
 	if (simd)
 		kernel_fpu_end();
 	res->ns = ktime_get_ns() - t0;
 	res->status = st;
 	if (st == SPEX_OK) {
 		n = spex_kjob_out_len(km, res);
-		memcpy(out, (u8 *)slot + at->out_off, n);
+		memcpy(out, (u8 *)slot + km->out_off, n);
 	}
 
 	spex_kjob_end(&j, res);
@@ -245,7 +222,7 @@ int spex_atomic_run(struct spex_kmodel *km, const void *in, size_t in_len,
 		WRITE_ONCE(at->busy[cpu], 1);
 		barrier();
 		ret = spex_atomic_job(km, (u8 *)at->pool +
-				      (size_t)cpu * at->slot_bytes,
+				      (size_t)cpu * km->slot_bytes,
 				      in, in_len, out, flags, entry, res);
 		barrier();
 		WRITE_ONCE(at->busy[cpu], 0);

@@ -136,6 +136,7 @@ struct spex_kjob {
 /* spex_job.c */
 int spex_job_init(void);
 void spex_job_exit(void);
+const struct spex_kernels *spex_simd_kernels_usable(void);
 const char *spex_kernels_name(void);
 int spex_kjob_admit(struct spex_kmodel *km, u32 entry, size_t in_len,
 		    size_t out_cap, u32 flags, struct spex_result *res);
@@ -159,7 +160,6 @@ long spex_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 int spex_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags);
 
 /* spex_atomic.c */
-void spex_atomic_global_init(void);
 int spex_atomic_init(struct spex_kmodel *km, u64 budget,
 		     struct spex_diag *diag);
 void spex_atomic_free(struct spex_kmodel *km);

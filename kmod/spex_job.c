@@ -45,12 +45,21 @@ void spex_job_exit(void)
 	destroy_workqueue(spex_wq);
 }
 
+/*
+ * The vector kernels the CPU supports, NULL when it has none or the simd
+ * parameter is off. Detected once in spex_job_init(); every entry point
+ * (ioctl, uring_cmd, in-kernel, atomic, kfunc) asks here.
+ */
+const struct spex_kernels *spex_simd_kernels_usable(void)
+{
+	return READ_ONCE(spex_simd) ? spex_simd_kernels : NULL;
+}
+
 const char *spex_kernels_name(void)
 {
-	const struct spex_kernels *k = spex_simd_kernels && READ_ONCE(spex_simd) ?
-				       spex_simd_kernels : &spex_kernels_scalar;
+	const struct spex_kernels *k = spex_simd_kernels_usable();
 
-	return spex_kernels_impl_name(k);
+	return spex_kernels_impl_name(k ? k : &spex_kernels_scalar);
 }
 
 /*
@@ -180,6 +189,7 @@ int spex_kjob_run(struct spex_kmodel *km, const void *in, size_t in_len,
 		  struct spex_result *res)
 {
 	struct spex_exec ex = { .kernels = &spex_kernels_scalar };
+	const struct spex_kernels *simd;
 	struct spex_policy pol;
 	struct spex_kjob j;
 	u64 t0;
@@ -187,9 +197,9 @@ int spex_kjob_run(struct spex_kmodel *km, const void *in, size_t in_len,
 
 	might_sleep();
 	spex_kmodel_get_policy(km, &pol);
-	if (spex_simd_kernels && READ_ONCE(spex_simd) &&
-	    !(flags & SPEX_JOB_F_SCALAR) && may_use_simd()) {
-		ex.kernels = spex_simd_kernels;
+	simd = spex_simd_kernels_usable();
+	if (simd && !(flags & SPEX_JOB_F_SCALAR) && may_use_simd()) {
+		ex.kernels = simd;
 		ex.chunk_macs = max(READ_ONCE(spex_fpu_chunk_macs), 1024UL);
 		ex.simd_begin = spex_fpu_begin;
 		ex.simd_end = spex_fpu_end;

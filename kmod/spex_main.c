@@ -98,7 +98,6 @@ static int __init spex_init(void)
 	err = spex_job_init();
 	if (err)
 		return err;
-	spex_atomic_global_init();
 	spex_debugfs_init();
 	err = misc_register(&spex_misc);
 	if (err)
