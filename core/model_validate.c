@@ -526,13 +526,25 @@ static int check_layer(struct spex_loader *ld, u32 idx, u32 branch,
 	return SPEX_OK;
 }
 
-/* An int8 exp LUT in DATA: lut[0] == 1.0, never rising; scale non-zero. */
-static int check_lut(struct spex_loader *ld, u32 lut_off, u32 scale_q16,
-		     const char *what)
+/*
+ * An exit's or the final classifier's exp LUT. int8: it lies in DATA,
+ * lut[0] == 1.0, never rising, scale non-zero; it is copied to lut.
+ * f32: there is none, so its offset and scale must be 0 (else fail with
+ * f32_status at f32_off). what names the owner in messages.
+ */
+static int take_lut(struct spex_loader *ld, u32 lut_off, u32 scale_q16,
+		    u32 *out, int f32_status, u32 f32_off, const char *what)
 {
 	const u8 *lut;
 	u32 i, prev;
 
+	if (ld->dtype != SPX_DTYPE_INT8) {
+		if (lut_off || scale_q16)
+			return spex_load_fail(ld, f32_status, f32_off,
+					      "%s: f32 models take no exp LUT",
+					      what);
+		return SPEX_OK;
+	}
 	if (lut_off % SPX_ALIGN ||
 	    (u64)lut_off + SPX_EXP_LUT_LEN * 4 > ld->data_size)
 		return spex_load_fail(ld, SPEX_E_RANGE,
@@ -557,15 +569,9 @@ static int check_lut(struct spex_loader *ld, u32 lut_off, u32 scale_q16,
 	if (!scale_q16)
 		return spex_load_fail(ld, SPEX_E_EXIT, spex_load_off(ld, lut),
 				      "%s: logit scale is 0", what);
-	return SPEX_OK;
-}
-
-static void copy_lut(const struct spex_loader *ld, u32 lut_off, u32 *lut)
-{
-	u32 i;
-
 	for (i = 0; i < SPX_EXP_LUT_LEN; i++)
-		lut[i] = spex_le32(ld->data + lut_off + 4 * i);
+		out[i] = spex_le32(lut + 4 * i);
+	return SPEX_OK;
 }
 
 /* Exit e's own fields; its branch layers are checked by the caller. */
@@ -577,7 +583,6 @@ static int check_exit(struct spex_loader *ld, struct spex_model *m, u32 e,
 	struct spex_rt_exit *x = &m->exits[e];
 	struct spx_exit d;
 	u32 lut_off;
-	int st;
 
 	spex_load_exit(ld, e, &d);
 	x->after_layer = spex_le32_to_cpu(d.after_layer);
@@ -607,17 +612,8 @@ static int check_exit(struct spex_loader *ld, struct spex_model *m, u32 e,
 				      off + EXIT_OFF(threshold_q16),
 				      "exit %u: threshold %u above 1.0 (65536)",
 				      e, x->threshold_q16);
-	if (ld->dtype == SPX_DTYPE_INT8) {
-		st = check_lut(ld, lut_off, x->logit_scale_q16, "exit");
-		if (st)
-			return st;
-		copy_lut(ld, lut_off, x->lut);
-	} else if (lut_off || x->logit_scale_q16) {
-		return spex_load_fail(ld, SPEX_E_EXIT,
-				      off + EXIT_OFF(lut_offset),
-				      "exit %u: f32 exits take no LUT", e);
-	}
-	return SPEX_OK;
+	return take_lut(ld, lut_off, x->logit_scale_q16, x->lut, SPEX_E_EXIT,
+			off + EXIT_OFF(lut_offset), "exit");
 }
 
 static int check_exits(struct spex_loader *ld, struct spex_model *m)
@@ -710,17 +706,11 @@ static int check_split(struct spex_loader *ld, struct spex_model *m,
 		return spex_load_fail(ld, SPEX_E_SPLIT, off + META_OFF(n_classes),
 				      "the last layer gives %u outputs, want n_classes %u",
 				      n_out, mi->n_classes);
-	if (ld->dtype == SPX_DTYPE_INT8) {
-		st = check_lut(ld, final_lut, m->final_logit_scale_q16,
-			       "final classifier");
-		if (st)
-			return st;
-		copy_lut(ld, final_lut, m->final_lut);
-	} else if (final_lut || m->final_logit_scale_q16) {
-		return spex_load_fail(ld, SPEX_E_SPLIT,
-				      off + META_OFF(final_lut_offset),
-				      "f32 models take no final LUT");
-	}
+	st = take_lut(ld, final_lut, m->final_logit_scale_q16, m->final_lut,
+		      SPEX_E_SPLIT, off + META_OFF(final_lut_offset),
+		      "final classifier");
+	if (st)
+		return st;
 	mi->output_bytes = mi->n_classes * ld->elem;
 	return SPEX_OK;
 }
