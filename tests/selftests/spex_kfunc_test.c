@@ -600,27 +600,6 @@ TEST_F(kf, kapi_softirq)
 	st_model_free(&m);
 }
 
-static const char *kf_tracefs(void)
-{
-	if (access("/sys/kernel/tracing/events", F_OK) == 0)
-		return "/sys/kernel/tracing";
-	return "/sys/kernel/debug/tracing";
-}
-
-static int kf_trace_write(const char *rel, const char *val)
-{
-	char path[256];
-	int fd, n;
-
-	snprintf(path, sizeof(path), "%s/%s", kf_tracefs(), rel);
-	fd = open(path, O_WRONLY | O_TRUNC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n < 0 ? -errno : 0;
-}
-
 /*
  * kfunc jobs fire the spex_job_end tracepoint like the others; the job id's
  * top byte says the entry: 2 for bpf_spex_run(), 0 for the ioctl.
@@ -637,9 +616,9 @@ TEST_F(kf, trace_entry)
 	ASSERT_EQ(0, st_model_build(&m, ST_MNIST, 81));
 	ASSERT_EQ(0, kf_load(self->fd, &m, SPEX_LOAD_F_ATOMIC, &id, NULL));
 	st_input(&m, 81, in);
-	if (kf_trace_write("events/spex/enable", "1"))
+	if (st_trace_write("events/spex/enable", "1"))
 		SKIP(return, "no spex events in tracefs");
-	ASSERT_EQ(0, kf_trace_write("trace", ""));
+	ASSERT_EQ(0, st_trace_write("trace", ""));
 	for (int i = 0; i < 3; i++)
 		ASSERT_LE(0, kf_run_map(self->skel, self->prog[i & 1],
 					SPEX_KF_CTL(id, 0), in,
@@ -649,9 +628,9 @@ TEST_F(kf, trace_entry)
 	for (int i = 0; i < 2; i++)
 		ASSERT_LE(0, st_infer(self->fd, id, in, m.info->input_bytes, out,
 				      m.info->output_bytes, NULL, 0));
-	ASSERT_EQ(0, kf_trace_write("events/spex/enable", "0"));
+	ASSERT_EQ(0, st_trace_write("events/spex/enable", "0"));
 
-	snprintf(path, sizeof(path), "%s/trace", kf_tracefs());
+	snprintf(path, sizeof(path), "%s/trace", st_tracefs());
 	f = fopen(path, "r");
 	ASSERT_NE(NULL, f);
 	while (fgets(line, sizeof(line), f)) {

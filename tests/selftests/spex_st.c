@@ -246,3 +246,24 @@ struct io_uring_sqe *st_prep_infer(struct io_uring *ring, int fd,
 	io_uring_sqe_set_data64(sqe, user_data);
 	return sqe;
 }
+
+const char *st_tracefs(void)
+{
+	if (access("/sys/kernel/tracing/events", F_OK) == 0)
+		return "/sys/kernel/tracing";
+	return "/sys/kernel/debug/tracing";
+}
+
+int st_trace_write(const char *rel, const char *val)
+{
+	char path[256];
+	int fd, n;
+
+	snprintf(path, sizeof(path), "%s/%s", st_tracefs(), rel);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}

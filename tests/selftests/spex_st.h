@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Helpers shared by the /dev/spex selftests: the test models, ioctl
- * wrappers, a minimal uring_cmd submitter, and the userspace engine run
- * that every kernel result is compared with.
+ * wrappers, a minimal uring_cmd submitter, tracefs access, and the
+ * userspace engine run that every kernel result is compared with.
  */
 #ifndef SPEX_ST_H
 #define SPEX_ST_H
@@ -67,6 +67,10 @@ struct io_uring_sqe *st_prep_infer(struct io_uring *ring, int fd,
 
 /* Compare kernel and userspace results field by field (not ns). */
 bool st_res_equal(const struct spex_result *a, const struct spex_result *b);
+
+/* tracefs: where it is mounted; write val to a file in it (0 or -errno). */
+const char *st_tracefs(void);
+int st_trace_write(const char *rel, const char *val);
 
 /* Is the spex module here? (tests SKIP otherwise) */
 bool st_have_spex(void);

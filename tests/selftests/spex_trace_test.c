@@ -18,27 +18,6 @@
 
 #define N_JOBS	50
 
-static const char *tracefs(void)
-{
-	if (access("/sys/kernel/tracing/events", F_OK) == 0)
-		return "/sys/kernel/tracing";
-	return "/sys/kernel/debug/tracing";
-}
-
-static int write_file(const char *rel, const char *val)
-{
-	char path[256];
-	int fd, n;
-
-	snprintf(path, sizeof(path), "%s/%s", tracefs(), rel);
-	fd = open(path, O_WRONLY | O_TRUNC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n < 0 ? -errno : 0;
-}
-
 /* A clean trace buffer with every spex event on: 0 or -errno. */
 static int trace_start(void)
 {
@@ -53,7 +32,7 @@ static int trace_start(void)
 	int err;
 
 	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
-		err = write_file(steps[i][0], steps[i][1]);
+		err = st_trace_write(steps[i][0], steps[i][1]);
 		if (err)
 			return err;
 	}
@@ -63,9 +42,9 @@ static int trace_start(void)
 /* Tracing off, the events kept in the buffer: 0 or -errno. */
 static int trace_stop(void)
 {
-	int err = write_file("tracing_on", "0");
+	int err = st_trace_write("tracing_on", "0");
 
-	return err ? err : write_file("events/spex/enable", "0");
+	return err ? err : st_trace_write("events/spex/enable", "0");
 }
 
 /* What the spex_job_end lines add up to, as the results do. */
@@ -102,7 +81,7 @@ static void count_events(long *start, long *layer, long *exitd, long *end,
 
 	*start = *layer = *exitd = *end = 0;
 	memset(sum, 0, sizeof(*sum));
-	snprintf(path, sizeof(path), "%s/trace", tracefs());
+	snprintf(path, sizeof(path), "%s/trace", st_tracefs());
 	f = fopen(path, "r");
 	if (!f)
 		return;
@@ -147,7 +126,7 @@ TEST(events_exist)
 		SKIP(return, "no " SPEX_DEV);
 	for (i = 0; i < 4; i++) {
 		snprintf(path, sizeof(path), "%s/events/spex/%s/format",
-			 tracefs(), ev[i]);
+			 st_tracefs(), ev[i]);
 		EXPECT_EQ(0, access(path, R_OK)) TH_LOG("%s", path);
 	}
 }
@@ -203,7 +182,7 @@ TEST(fire_once_per_job)
 	TH_LOG("spex_job_end: exit -1/0/1 %ld/%ld/%ld, bottleneck_len %llu, weight_bytes %llu, act_bytes %llu",
 	       got.by_exit[0], got.by_exit[1], got.by_exit[2],
 	       got.bottleneck_len, got.weight_bytes, got.act_bytes);
-	write_file("trace", "");
+	st_trace_write("trace", "");
 	EXPECT_EQ(0, st_unload(fd, id));
 	close(fd);
 	st_model_free(&m);
@@ -245,7 +224,7 @@ TEST(refused_job_ends_with_status)
 	EXPECT_EQ(1, got.e_input);
 	EXPECT_EQ(1, got.e_output);
 	EXPECT_EQ(0, got.e_other);
-	write_file("trace", "");
+	st_trace_write("trace", "");
 	EXPECT_EQ(0, st_unload(fd, id));
 	close(fd);
 	st_model_free(&m);
