@@ -5,7 +5,7 @@
 #   - tests/bpf/test_powercap on the host (the measured-energy path
 #     against a fake powercap tree);
 #   - tests/bpf/run-in-guest.sh in a QEMU guest on every supported kernel
-#     (scripts/list-kernels.sh), with that kernel's spex.ko.
+#     (scripts/guest-suite.sh), with that kernel's spex.ko.
 # Ends with "N passed, N failed". Expects `make all kmod` done (make check
 # builds both first).
 set -u
@@ -19,6 +19,7 @@ pass=0
 fail=0
 
 . "$repo/scripts/count-results.sh"
+. "$repo/scripts/guest-suite.sh"
 
 add() {	# add LOG: add up its last "N passed, N failed" line
 	if ! count_results "$1"; then
@@ -36,24 +37,7 @@ trap 'rm -f "$log"' EXIT
 cat "$log"
 add "$log"
 
-for k in $(cd "$repo" && scripts/list-kernels.sh); do
-	if [ ! -e "$BUILD/kmod/$k/spex.ko" ]; then
-		echo "not ok - $k: no $BUILD/kmod/$k/spex.ko (make kmod)"
-		fail=$((fail + 1))
-		continue
-	fi
-	echo "# ==== guest $k"
-	(cd "$repo" && tests/vm/run-guest.sh --kernel "$k" --timeout 600 -- \
-		"$repo/tests/bpf/run-in-guest.sh" "$BUILD/kmod/$k" "$bin" "$trace") \
-		> "$log" 2>&1
-	rc=$?
-	cat "$log"
-	add "$log"
-	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-		echo "not ok - $k: guest run exited $rc"
-		fail=$((fail + 1))
-	fi
-done
+guest_suite 600 "$repo/tests/bpf/run-in-guest.sh" "$bin" "$trace"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
