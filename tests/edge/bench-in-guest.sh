@@ -26,25 +26,17 @@ n=${SPEX_BENCH_FRAMES:-2000}
 nl=${SPEX_BENCH_LAT_FRAMES:-400}
 rounds=${SPEX_BENCH_ROUNDS:-3}
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../../scripts/edge-net.sh"
 edge=$build/rel/bin/spex-edge
 spexctl=$build/rel/bin/spexctl
 sensor=$build/edge/edge_sensor
 images=$mdir/test-images-idx3-ubyte
 work=$(mktemp -d)
-in_ns()	{ local ns=$1; shift; nsenter --net="/run/netns/$ns" "$@"; }
-edge_ns="nsenter --net=/run/netns/edge"
 
 insmod "$kodir/spex.ko" || exit 1
 id=$("$spexctl" --json load --atomic "$mdir/head.spx" | sed -n 's/.*"id":\([0-9]*\).*/\1/p')
 "$spexctl" policy "$id" --mode local > /dev/null || exit 1
-ip netns add sensor
-ip netns add edge
-ip link add veth-s netns sensor type veth peer name veth-e netns edge
-in_ns sensor ip addr add 10.77.0.1/24 dev veth-s
-in_ns edge ip addr add 10.77.0.2/24 dev veth-e
-for ns in sensor edge; do in_ns $ns ip link set lo up; done
-in_ns sensor ip link set veth-s up
-in_ns edge ip link set veth-e up
+edge_net_up || exit 1
 # native XDP_TX on veth needs an XDP program on the receiving peer
 in_ns sensor "$sensor" xdp pass --iface veth-s || exit 1
 in_ns sensor ping -c 1 -W 2 10.77.0.2 > /dev/null
@@ -94,7 +86,6 @@ for r in $(seq "$rounds"); do
 done
 python3 "$here/bench_summary.py" < "$work/runs"
 in_ns sensor "$sensor" xdp off --iface veth-s
-ip netns del sensor
-ip netns del edge
+edge_net_down
 for _ in $(seq 50); do rmmod spex 2> /dev/null && break; sleep 0.2; done
 rm -rf "$work"

@@ -21,6 +21,7 @@ build=$2
 mdir=$3
 n=${4:-300}
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../../scripts/edge-net.sh"
 edge=$build/rel/bin/spex-edge
 spexctl=$build/rel/bin/spexctl
 serve=$build/rel/bin/spex-serve
@@ -34,14 +35,10 @@ pids=()
 ok()	{ echo "ok - $*"; pass=$((pass + 1)); }
 notok()	{ echo "not ok - $*"; fail=$((fail + 1)); }
 check()	{ local name=$1; shift; if "$@"; then ok "$name"; else notok "$name"; fi; }
-in_ns()	{ local ns=$1; shift; nsenter --net="/run/netns/$ns" "$@"; }
-# For what runs in the background: $! must be the program's own pid.
-edge_ns="nsenter --net=/run/netns/edge"
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 	in_ns edge "$edge" detach > /dev/null 2>&1
-	ip netns del sensor 2>/dev/null
-	ip netns del edge 2>/dev/null
+	edge_net_down
 }
 finish() {
 	cleanup
@@ -71,16 +68,7 @@ check "spexctl load --atomic head.spx (model ${atomic:-none})" [ -n "$atomic" ]
 [ -n "$atomic" ] || finish
 
 # ---- topology ----------------------------------------------------------
-ip netns add sensor
-ip netns add edge
-ip link add veth-s netns sensor type veth peer name veth-e netns edge
-in_ns sensor ip addr add 10.77.0.1/24 dev veth-s
-in_ns edge ip addr add 10.77.0.2/24 dev veth-e
-for ns in sensor edge; do
-	in_ns $ns ip link set lo up
-done
-in_ns sensor ip link set veth-s up
-in_ns edge ip link set veth-e up
+edge_net_up
 emac=$(in_ns edge ip -br link show veth-e | awk '{ print $3 }')
 in_ns sensor ping -c 1 -W 2 10.77.0.2 > /dev/null 2>&1
 check "veth pair sensor <-> edge is up" [ $? -eq 0 ]

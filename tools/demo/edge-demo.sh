@@ -18,6 +18,7 @@
 set -u
 
 build=$1
+. "$(dirname "$0")/../../scripts/edge-net.sh"
 mdir=$2
 ko=${3:-}
 bin=$build/rel/bin
@@ -26,15 +27,12 @@ images=$mdir/test-images-idx3-ubyte
 labels=$mdir/test-labels-idx1-ubyte
 work=$(mktemp -d)
 pids=()
-in_ns()	{ local ns=$1; shift; nsenter --net="/run/netns/$ns" "$@"; }
-edge_ns="nsenter --net=/run/netns/edge"
 say()	{ printf '\n== %s\n' "$*"; }
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 	in_ns edge "$bin/spex-edge" detach > /dev/null 2>&1
 	in_ns sensor "$sensor" xdp off --iface veth-s 2>/dev/null
-	ip netns del sensor 2>/dev/null
-	ip netns del edge 2>/dev/null
+	edge_net_down
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -49,14 +47,7 @@ id=$("$bin/spexctl" --json load --atomic "$mdir/head.spx" | sed -n 's/.*"id":\([
 echo "  spexctl load --atomic $mdir/head.spx: model $id"
 
 say "network: sensor netns <-> veth <-> edge netns"
-ip netns add sensor
-ip netns add edge
-ip link add veth-s netns sensor type veth peer name veth-e netns edge
-in_ns sensor ip addr add 10.77.0.1/24 dev veth-s
-in_ns edge ip addr add 10.77.0.2/24 dev veth-e
-for ns in sensor edge; do in_ns $ns ip link set lo up; done
-in_ns sensor ip link set veth-s up
-in_ns edge ip link set veth-e up
+edge_net_up || { echo "demo: cannot set up the sensor/edge netns" >&2; exit 1; }
 # a veth peer needs an XDP program before native XDP_TX frames reach it
 in_ns sensor "$sensor" xdp pass --iface veth-s
 in_ns sensor ping -c 1 -W 2 10.77.0.2 > /dev/null
