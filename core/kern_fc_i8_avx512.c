@@ -5,7 +5,9 @@
  * WINDOW/BANKED rows in lockstep, one reduction, vectorized exact
  * requantization) at twice the width, with masked loads for run tails.
  * GATHER rows use vpgatherdd on the s16 input (dword at 2 * idx, low half
- * sign-extended), 16 edges per gather.
+ * sign-extended), 16 edges per gather. Runs of 16 or fewer run the AVX2
+ * kernel: one 16-lane vpmaddwd fits them exactly, and half of every
+ * 32-lane one would be masked off.
  *
  * Bit-exact with kern_fc_i8_scalar.c: s32 products are exact and sums
  * wrap mod 2^32 in both; requantization is spex_requant_out()'s.
@@ -94,6 +96,10 @@ void spex_fc_i8_avx512(const struct spex_fc *fc, const s16 *xs, s8 *y,
 	s32 lo = fc->relu ? fc->out_zp : -128;
 	u32 r = o0, sums[8], j;
 
+	if (fc->layout != SPEX_FC_GATHER && fc->seglen <= 16) {
+		spex_fc_i8_avx2(fc, xs, y, o0, o1);
+		return;
+	}
 	if (fc->layout == SPEX_FC_GATHER) {
 		for (; r + 8 <= o1; r += 8) {
 			for (j = 0; j < 8; j++)

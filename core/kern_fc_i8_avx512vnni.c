@@ -8,12 +8,16 @@
  * kern_fc_i8_scalar.c. Eight WINDOW/BANKED rows run in lockstep as in the
  * AVX2 kernel; run tails are masked byte loads. GATHER layers, inputs
  * longer than SPEX_VNNI_STAGE_MAX and a zero point outside the s8 range
- * run the AVX-512BW kernel instead.
+ * run the AVX-512BW kernel instead, and so do runs shorter than
+ * SPEX_VNNI_MIN_RUN: a 64-byte vector mostly masked off, plus the u8
+ * staging, lose to narrower vectors there (Documentation/performance.rst).
  */
 #include "kern_avx512.h"
 #include "kern_impl.h"
 
 #ifdef SPEX_HAVE_AVX512
+#define SPEX_VNNI_MIN_RUN	48
+
 /* Eight rows r .. r + 7 in lockstep; lane j: row r + j's raw sum. */
 static v8si fc8_vnni(const struct spex_fc *fc, const u8 *u, u32 r, s32 c)
 {
@@ -82,7 +86,7 @@ void spex_fc_i8_avx512vnni(const struct spex_fc *fc, const s16 *xs, s8 *y,
 	u32 r = o0;
 
 	if (fc->layout == SPEX_FC_GATHER || fc->xs_len > sizeof(u) ||
-	    c < 0 || c > 255) {
+	    fc->seglen < SPEX_VNNI_MIN_RUN || c < 0 || c > 255) {
 		spex_fc_i8_avx512(fc, xs, y, o0, o1);
 		return;
 	}

@@ -12,8 +12,10 @@ struct bench_opts {
 	int quick;		/* a small subset, < 20 s */
 };
 
-/* ns per call of fn(ctx): calls repeat until a sample lasts sample_ns;
- * the median of 5 samples, after one warm-up call. */
+/* ns per call of fn(ctx), in this thread's CPU time (every contender
+ * runs in the calling thread; OpenBLAS has one thread): calls repeat
+ * until a sample lasts sample_ns; the median of 5 samples, after one
+ * warm-up call. */
 double bench_ns(void (*fn)(void *ctx), void *ctx, double sample_ns);
 
 /* The same for n contenders at once, their samples taken round robin so

@@ -497,13 +497,13 @@ static void goals(const struct bench_opts *o)
 	struct goal g[] = {
 		{ .what = "clash-free f32 batch 1, rho<=25%: x_blas*rho", .need = 0.5 },
 		{ .what = "clash-free f32 batch 32, rho<=25%: x_sgemm*rho", .need = 0.7 },
-		{ .what = "random f32 batch 1, rho<=25%: x_blas*rho", .need = 0.2 },
+		{ .what = "random f32 batch 1, rho<=25%: x_blas*rho", .need = 0.3 },
 		{ .what = "clash-free vs CSR, same nonzeros: x_csr", .need = 3.0 },
 		{ .what = "random vs CSR, same nonzeros: x_csr", .need = 3.0 },
 		{ .what = "cf int8 batch 1, rho<=25%: x_own_dense*rho", .need = 0.5 },
-		{ .what = "cf int8 batch 32, rho<=25%: x_own_dense*rho", .need = 0.5 },
+		{ .what = "cf int8 batch 32, rho<=25%: x_own_dense*rho", .need = 0.7 },
 		{ .what = "random int8 b1, rho<=25%: x_own_dense*rho", .need = 0.5 },
-		{ .what = "random int8 b32, rho<=25%: x_own_dense*rho", .need = 0.5 },
+		{ .what = "random int8 b32, rho<=25%: x_own_dense*rho", .need = 0.7 },
 	};
 	u32 i, j;
 

@@ -26,10 +26,10 @@ static uint64_t calibrate(void (*fn)(void *ctx), void *ctx, double sample_ns,
 
 	fn(ctx);
 	for (;;) {
-		t0 = now_ns();
+		t0 = thread_ns();
 		for (i = 0; i < iters; i++)
 			fn(ctx);
-		dt = now_ns() - t0;
+		dt = thread_ns() - t0;
 		if (dt >= sample_ns) {
 			if (last_ns)
 				*last_ns = dt;
@@ -52,10 +52,10 @@ double bench_ns(void (*fn)(void *ctx), void *ctx, double sample_ns)
 	iters = calibrate(fn, ctx, sample_ns, &dt);
 	s[0] = dt / (double)iters;
 	for (k = 1; k < 5; k++) {
-		t0 = now_ns();
+		t0 = thread_ns();
 		for (i = 0; i < iters; i++)
 			fn(ctx);
-		s[k] = (now_ns() - t0) / (double)iters;
+		s[k] = (thread_ns() - t0) / (double)iters;
 	}
 	qsort(s, 5, sizeof(s[0]), cmp_double);
 	return s[2];
@@ -73,10 +73,10 @@ void bench_ns_multi(void (*const fn[])(void *ctx), void *const ctx[], int n,
 	/* round robin: sample k of every contender back to back */
 	for (k = 0; k < 5; k++)
 		for (j = 0; j < n; j++) {
-			t0 = now_ns();
+			t0 = thread_ns();
 			for (i = 0; i < iters[j]; i++)
 				fn[j](ctx[j]);
-			s[j][k] = (now_ns() - t0) / (double)iters[j];
+			s[j][k] = (thread_ns() - t0) / (double)iters[j];
 		}
 	/* the minimum: the sample least disturbed by other load */
 	for (j = 0; j < n; j++) {
