@@ -51,6 +51,10 @@ struct lt_server {
 };
 int lt_serve_start(struct lt_server *sv, const char *tail_path,
 		   unsigned int workers);
+/* The same with more options (NULL-terminated) instead of -w/-t; port 0
+ * picks a free one. */
+int lt_serve_start_opts(struct lt_server *sv, const char *tail_path,
+			unsigned int port, const char *const *extra);
 /* SIGTERM, wait; returns the exit status (or -1). */
 int lt_serve_stop(struct lt_server *sv);
 void lt_serve_kill(struct lt_server *sv);
@@ -80,6 +84,10 @@ unsigned int lt_dead_port(void);
 
 /* Connect a plain blocking socket to 127.0.0.1:port. */
 int lt_connect(unsigned int port);
+/* The same from source address src (another 127.x address). */
+int lt_connect_from(const char *src, unsigned int port);
+/* Read exactly n bytes; false on EOF or error. */
+bool lt_read_full(int fd, void *buf, size_t n);
 
 /* Reap exactly n completions (waiting as long as needed). */
 int lt_reap_all(struct spex *h, struct spex_completion *c, unsigned int n);

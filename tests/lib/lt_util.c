@@ -187,21 +187,43 @@ static const char *serve_path(void)
 int lt_serve_start(struct lt_server *sv, const char *tail_path,
 		   unsigned int workers)
 {
-	static unsigned int seq;
 	char w[16];
+	const char *extra[] = { "-w", w, "-t", "2000", NULL };
+
+	snprintf(w, sizeof(w), "%u", workers);
+	return lt_serve_start_opts(sv, tail_path, 0, extra);
+}
+
+int lt_serve_start_opts(struct lt_server *sv, const char *tail_path,
+			unsigned int port, const char *const *extra)
+{
+	static unsigned int seq;
+	const char *argv[40];
+	char portstr[16];
+	unsigned int n = 0;
 
 	memset(sv, 0, sizeof(*sv));
 	snprintf(sv->port_file, sizeof(sv->port_file),
 		 "/tmp/spex-lt-port.%d.%u", (int)getpid(), seq++);
 	unlink(sv->port_file);
-	snprintf(w, sizeof(w), "%u", workers);
+	snprintf(portstr, sizeof(portstr), "%u", port);
+	argv[n++] = "spex-serve";
+	argv[n++] = "-q";
+	argv[n++] = "-l";
+	argv[n++] = "127.0.0.1";
+	argv[n++] = "-p";
+	argv[n++] = portstr;
+	argv[n++] = "--port-file";
+	argv[n++] = sv->port_file;
+	while (extra && *extra && n < 37)
+		argv[n++] = *extra++;
+	argv[n++] = tail_path;
+	argv[n] = NULL;
 	sv->pid = fork();
 	if (sv->pid < 0)
 		return -errno;
 	if (sv->pid == 0) {
-		execl(serve_path(), "spex-serve", "-q", "-l", "127.0.0.1",
-		      "-p", "0", "-w", w, "-t", "2000", "--port-file",
-		      sv->port_file, tail_path, (char *)NULL);
+		execv(serve_path(), (char *const *)argv);
 		_exit(127);
 	}
 	/* wait for the port file (written only once it listens) */
@@ -291,7 +313,26 @@ int lt_connect(unsigned int port)
 	return fd;
 }
 
-static bool read_full(int fd, void *buf, size_t n)
+int lt_connect_from(const char *src, unsigned int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	struct sockaddr_in l = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	inet_pton(AF_INET, src, &l.sin_addr);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = htons(port);
+	if (bind(fd, (struct sockaddr *)&l, sizeof(l)) ||
+	    connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+bool lt_read_full(int fd, void *buf, size_t n)
 {
 	size_t have = 0;
 
@@ -315,9 +356,9 @@ static void fake_serve_conn(struct lt_fake *f, int fd)
 
 		if (poll(&p, 1, 20) <= 0)
 			continue;
-		if (!read_full(fd, &q, sizeof(q)) ||
+		if (!lt_read_full(fd, &q, sizeof(q)) ||
 		    le32toh(q.payload_len) > sizeof(payload) ||
-		    !read_full(fd, payload, le32toh(q.payload_len)))
+		    !lt_read_full(fd, payload, le32toh(q.payload_len)))
 			break;
 		__atomic_add_fetch(&f->requests, 1, __ATOMIC_SEQ_CST);
 		switch (f->mode) {

@@ -367,16 +367,7 @@ TEST(hash_mismatch)
 
 static int read_resp(int fd, struct spex_wire_resp *r)
 {
-	size_t have = 0;
-
-	while (have < sizeof(*r)) {
-		ssize_t n = read(fd, (char *)r + have, sizeof(*r) - have);
-
-		if (n <= 0)
-			return -1;
-		have += (size_t)n;
-	}
-	return 0;
+	return lt_read_full(fd, r, sizeof(*r)) ? 0 : -1;
 }
 
 static bool at_eof(int fd)

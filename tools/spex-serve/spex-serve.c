@@ -11,6 +11,15 @@
  * immutable and shared; each worker has its own scratch.
  *
  * Beside TCP, the same port takes the datagram form on UDP (serve_udp.c).
+ *
+ * Against clients that hold slots without doing work: a frame must be
+ * whole within the frame timeout of its first byte (a new connection's
+ * first frame: of the accept); connections per source address are
+ * capped; a quarter of the slots is kept for connections that have
+ * completed a frame; a connection whose unsent answers pass OUTQ_BOUND
+ * is not read until the client reads them, and is closed after the send
+ * timeout. SIGTERM drains: the listeners stop, what has arrived is
+ * answered, PINGs on open connections are told DRAINING.
  */
 #include <arpa/inet.h>
 #include <endian.h>
@@ -28,7 +37,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -42,7 +54,21 @@
 #define DEFAULT_WORKERS		2
 #define DEFAULT_MAX_CONNS	256
 #define DEFAULT_IDLE_MS		30000
-#define SEND_TIMEOUT_MS		5000
+#define DEFAULT_FRAME_MS	5000
+#define DEFAULT_SEND_MS		5000
+#define DEFAULT_DRAIN_MS	10000
+#define DEFAULT_PER_SOURCE	64
+/*
+ * io_uring caps a completion queue at 65536 entries; a connection needs
+ * at most 4 (recv or send, its linked timeout, slack), so this many per
+ * worker. The parser refuses more.
+ */
+#define MAX_CONNS		16380
+#define MAX_CONNS_STR		"16380"
+#define OUTQ_BOUND		(32 * 1024)	/* unsent answer bytes */
+#define OUTQ_POLL_MS		10
+#define DRAIN_IDLE_MS		200	/* draining: the next request's wait */
+#define SOURCE_BUCKETS		4096		/* per-source counters */
 
 struct config {
 	const char *listen;
@@ -50,10 +76,15 @@ struct config {
 	unsigned int workers;
 	unsigned int max_conns;
 	unsigned int idle_ms;
+	unsigned int frame_ms;
+	unsigned int send_ms;
+	unsigned int drain_ms;
+	unsigned int per_source;	/* 0: no cap */
 	const char *port_file;
 	const char *model_path;
 	bool quiet;
 	bool no_udp;
+	bool print_check;
 };
 
 struct server {
@@ -64,22 +95,40 @@ struct server {
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	unsigned int port;		/* bound port */
-	atomic_ulong frames, errors, conns, busy;
+	atomic_bool draining;
+	atomic_uint open_conns;
+	/* connections per source address (hashed; a collision only makes
+	 * the cap stricter for the two sources sharing a bucket) */
+	atomic_uint per_source[SOURCE_BUCKETS];
+	atomic_ulong frames, pings, errors, conns, busy, source_busy;
+	atomic_ulong frame_timeouts, slow_readers;
 };
 
-enum op { OP_ACCEPT = 1, OP_STOP, OP_RECV, OP_SEND, OP_TIMEOUT, OP_IGNORE };
+enum op {
+	OP_ACCEPT = 1, OP_STOP, OP_RECV, OP_SEND, OP_TIMEOUT, OP_IGNORE,
+	OP_OUTQ, OP_DRAIN,
+};
 
-enum conn_state { C_FREE = 0, C_RECV_HDR, C_RECV_BODY, C_SEND, C_CLOSING };
+enum conn_state {
+	C_FREE = 0, C_RECV_HDR, C_RECV_BODY, C_SEND, C_WAIT_OUT, C_CLOSING,
+};
 
 struct conn {
 	enum conn_state state;
 	int fd;
 	uint32_t gen;
 	unsigned int pending;		/* CQEs still to come */
+	unsigned int source;		/* per_source bucket */
 	bool close_after_send;
+	bool proven;			/* has completed a valid frame */
+	uint64_t frame_deadline;	/* ns: the frame being read */
+	uint64_t send_deadline;		/* ns: C_WAIT_OUT gives up */
 	uint32_t have, want;		/* bytes of buf received / needed */
 	uint8_t *buf;			/* header + payload */
-	struct spex_wire_resp resp;
+	union {
+		struct spex_wire_resp resp;
+		struct spex_wire_pong pong;
+	} out;
 	uint32_t sent;
 	struct __kernel_timespec ts;
 };
@@ -97,6 +146,8 @@ struct worker {
 	struct io_uring ring;
 	struct conn *conns;
 	unsigned int n_conns;
+	unsigned int n_unproven;	/* of n_conns */
+	struct __kernel_timespec drain_ts;
 	void *scratch;
 	uint8_t *logits;
 	struct sockaddr_storage peer;
@@ -119,6 +170,17 @@ static struct io_uring_sqe *get_sqe(struct worker *w)
 	return sqe;
 }
 
+/*
+ * Room for an op and its linked timeout in one submission: a link cut
+ * by a submit in between would leave the op without its timeout (and
+ * the timeout refused alone).
+ */
+static void room_for_pair(struct worker *w)
+{
+	if (io_uring_sq_space_left(&w->ring) < 2)
+		io_uring_submit(&w->ring);
+}
+
 static void ms_ts(struct __kernel_timespec *ts, unsigned int ms)
 {
 	ts->tv_sec = ms / 1000;
@@ -136,16 +198,32 @@ static void arm_accept(struct worker *w)
 	w->accept_armed = true;
 }
 
-/* recv the rest of the frame part, bounded by the idle timeout */
+static unsigned int ms_until(uint64_t deadline)
+{
+	uint64_t now = now_ns();
+
+	return deadline > now ? (unsigned int)((deadline - now) / 1000000) + 1 : 1;
+}
+
+/*
+ * recv the rest of the frame part. Between frames of a proven connection
+ * the idle timeout bounds the wait; otherwise the frame's deadline,
+ * which more bytes do not move.
+ */
 static void arm_recv(struct worker *w, struct conn *c)
 {
 	unsigned int idx = (unsigned int)(c - w->conns);
-	struct io_uring_sqe *sqe = get_sqe(w);
+	bool between = c->proven && c->state == C_RECV_HDR && !c->have;
+	struct io_uring_sqe *sqe;
+
+	room_for_pair(w);
+	sqe = get_sqe(w);
 
 	io_uring_prep_recv(sqe, c->fd, c->buf + c->have, c->want - c->have, 0);
 	sqe->flags |= IOSQE_IO_LINK;
 	io_uring_sqe_set_data64(sqe, udata(OP_RECV, idx, c->gen));
-	ms_ts(&c->ts, w->srv->cfg.idle_ms);
+	ms_ts(&c->ts, !between ? ms_until(c->frame_deadline) :
+		      w->stopping ? DRAIN_IDLE_MS : w->srv->cfg.idle_ms);
 	sqe = get_sqe(w);
 	io_uring_prep_link_timeout(sqe, &c->ts, 0);
 	io_uring_sqe_set_data64(sqe, udata(OP_TIMEOUT, idx, c->gen));
@@ -155,17 +233,32 @@ static void arm_recv(struct worker *w, struct conn *c)
 static void arm_send(struct worker *w, struct conn *c)
 {
 	unsigned int idx = (unsigned int)(c - w->conns);
-	struct io_uring_sqe *sqe = get_sqe(w);
+	struct io_uring_sqe *sqe;
 
-	io_uring_prep_send(sqe, c->fd, (uint8_t *)&c->resp + c->sent,
-			   sizeof(c->resp) - c->sent, MSG_NOSIGNAL);
+	room_for_pair(w);
+	sqe = get_sqe(w);
+
+	io_uring_prep_send(sqe, c->fd, (uint8_t *)&c->out + c->sent,
+			   sizeof(c->out) - c->sent, MSG_NOSIGNAL);
 	sqe->flags |= IOSQE_IO_LINK;
 	io_uring_sqe_set_data64(sqe, udata(OP_SEND, idx, c->gen));
-	ms_ts(&c->ts, SEND_TIMEOUT_MS);
+	ms_ts(&c->ts, w->srv->cfg.send_ms);
 	sqe = get_sqe(w);
 	io_uring_prep_link_timeout(sqe, &c->ts, 0);
 	io_uring_sqe_set_data64(sqe, udata(OP_TIMEOUT, idx, c->gen));
 	c->pending += 2;
+}
+
+/* A timer of its own (not linked): C_WAIT_OUT polls the send queue. */
+static void arm_outq(struct worker *w, struct conn *c)
+{
+	unsigned int idx = (unsigned int)(c - w->conns);
+	struct io_uring_sqe *sqe = get_sqe(w);
+
+	ms_ts(&c->ts, OUTQ_POLL_MS);
+	io_uring_prep_timeout(sqe, &c->ts, 0, 0);
+	io_uring_sqe_set_data64(sqe, udata(OP_OUTQ, idx, c->gen));
+	c->pending++;
 }
 
 static void conn_close(struct worker *w, struct conn *c)
@@ -180,9 +273,31 @@ static void conn_close(struct worker *w, struct conn *c)
 	c->fd = -1;
 	c->state = C_FREE;
 	c->gen++;
+	if (!c->proven)
+		w->n_unproven--;
+	if (w->srv->cfg.per_source)
+		atomic_fetch_sub(&w->srv->per_source[c->source], 1);
+	atomic_fetch_sub(&w->srv->open_conns, 1);
 	w->n_conns--;
 }
 
+static unsigned int bytes_readable(int fd)
+{
+	int n = 0;
+
+	return ioctl(fd, FIONREAD, &n) || n < 0 ? 0 : (unsigned int)n;
+}
+
+static unsigned int bytes_unsent(int fd)
+{
+	int n = 0;
+
+	return ioctl(fd, SIOCOUTQ, &n) || n < 0 ? 0 : (unsigned int)n;
+}
+
+/* Draining, a connection's next request is waited for DRAIN_IDLE_MS:
+ * bytes the client has sent may still be on the way (in its own send
+ * queue while this one was full). */
 static void expect_header(struct worker *w, struct conn *c)
 {
 	c->state = C_RECV_HDR;
@@ -191,10 +306,40 @@ static void expect_header(struct worker *w, struct conn *c)
 	arm_recv(w, c);
 }
 
+/* The answer is sent: read the next request, unless the client is not
+ * reading its answers; then wait (C_WAIT_OUT) until it does. */
+static void next_request(struct worker *w, struct conn *c)
+{
+	if (bytes_unsent(c->fd) > OUTQ_BOUND) {
+		c->state = C_WAIT_OUT;
+		c->send_deadline = now_ns() +
+				   (uint64_t)w->srv->cfg.send_ms * 1000000;
+		arm_outq(w, c);
+		return;
+	}
+	expect_header(w, c);
+}
+
+static void on_outq(struct worker *w, struct conn *c)
+{
+	if (c->state != C_WAIT_OUT) {
+		conn_close(w, c);
+		return;
+	}
+	if (bytes_unsent(c->fd) <= OUTQ_BOUND) {
+		expect_header(w, c);
+	} else if (now_ns() >= c->send_deadline) {
+		atomic_fetch_add(&w->srv->slow_readers, 1);
+		conn_close(w, c);
+	} else {
+		arm_outq(w, c);
+	}
+}
+
 static void reply(struct worker *w, struct conn *c, unsigned int status,
 		  uint64_t req_id, bool close_after)
 {
-	struct spex_wire_resp *r = &c->resp;
+	struct spex_wire_resp *r = &c->out.resp;
 
 	memset(r, 0, sizeof(*r));
 	r->magic = htole32(SPEX_WIRE_RESP_MAGIC);
@@ -211,7 +356,44 @@ static void reply(struct worker *w, struct conn *c, unsigned int status,
 
 static void finish_reply(struct worker *w, struct conn *c)
 {
-	c->resp.crc32 = htole32(spex_wire_resp_crc(&c->resp));
+	c->out.resp.crc32 = htole32(spex_wire_resp_crc(&c->out.resp));
+	arm_send(w, c);
+}
+
+/* A whole PING header is in (it has no payload). */
+static void got_ping(struct worker *w, struct conn *c)
+{
+	const struct spex_wire_req *q = (const void *)c->buf;
+	struct spex_wire_pong *p = &c->out.pong;
+	struct server *s = w->srv;
+	static const uint8_t any[SPX_HASH_LEN];
+	unsigned int status = SPEX_WS_OK;
+
+	if (le32toh(q->crc32) != spex_wire_req_crc(q, NULL, 0)) {
+		reply(w, c, SPEX_WS_BAD_FRAME, le64toh(q->request_id), true);
+		finish_reply(w, c);
+		return;
+	}
+	if (memcmp(q->model_hash, any, SPX_HASH_LEN) &&
+	    memcmp(q->model_hash, s->mi->hash, SPX_HASH_LEN))
+		status = SPEX_WS_HASH;
+	else if (atomic_load(&s->draining))
+		status = SPEX_WS_DRAINING;
+	memset(p, 0, sizeof(*p));
+	p->magic = htole32(SPEX_WIRE_PONG_MAGIC);
+	p->version = htole16(SPEX_WIRE_VERSION);
+	p->status = htole16((uint16_t)status);
+	p->request_id = q->request_id;
+	p->flags = htole32(atomic_load(&s->draining) ?
+			   SPEX_WIRE_PONG_DRAINING : 0);
+	memcpy(p->model_hash, s->mi->hash, SPX_HASH_LEN);
+	p->conns = htole32(atomic_load(&s->open_conns));
+	p->max_conns = htole32(s->cfg.workers * s->cfg.max_conns);
+	p->crc32 = htole32(spex_wire_pong_crc(p));
+	atomic_fetch_add(&s->pings, 1);
+	c->state = C_SEND;
+	c->sent = 0;
+	c->close_after_send = false;
 	arm_send(w, c);
 }
 
@@ -222,13 +404,22 @@ static void got_header(struct worker *w, struct conn *c)
 	uint32_t len = le32toh(q->payload_len);
 	uint64_t id = le64toh(q->request_id);
 
+	unsigned int type = le16toh(q->type);
+
 	if (le32toh(q->magic) != SPEX_WIRE_REQ_MAGIC) {
 		reply(w, c, SPEX_WS_BAD_FRAME, 0, true);
 	} else if (le16toh(q->version) != SPEX_WIRE_VERSION) {
 		reply(w, c, SPEX_WS_VERSION, id, true);
-	} else if (le16toh(q->type) != SPEX_WIRE_INFER || q->flags ||
-		   q->reserved) {
+	} else if ((type != SPEX_WIRE_INFER && type != SPEX_WIRE_PING) ||
+		   q->flags || q->reserved) {
 		reply(w, c, SPEX_WS_BAD_FRAME, id, true);
+	} else if (type == SPEX_WIRE_PING) {
+		if (len) {
+			reply(w, c, SPEX_WS_LENGTH, id, true);
+		} else {
+			got_ping(w, c);
+			return;
+		}
 	} else if (len != w->srv->mi->input_bytes) {
 		/* the stream cannot be resynchronised without trusting len */
 		reply(w, c, SPEX_WS_LENGTH, id, true);
@@ -261,6 +452,10 @@ static void got_frame(struct worker *w, struct conn *c)
 		finish_reply(w, c);
 		return;
 	}
+	if (!c->proven) {
+		c->proven = true;	/* it works: it keeps a slot */
+		w->n_unproven--;
+	}
 	if (memcmp(q->model_hash, mi->hash, SPX_HASH_LEN)) {
 		/* well-framed: the connection stays usable */
 		reply(w, c, SPEX_WS_HASH, id, false);
@@ -273,58 +468,102 @@ static void got_frame(struct worker *w, struct conn *c)
 	t1 = now_ns();
 	if (st != SPEX_OK) {
 		reply(w, c, SPEX_WS_ENGINE, id, false);
-		c->resp.engine_status = htole32((uint32_t)st);
+		c->out.resp.engine_status = htole32((uint32_t)st);
 		finish_reply(w, c);
 		return;
 	}
 	reply(w, c, SPEX_WS_OK, id, false);
-	c->resp.decision = htole32(res.decision);
-	c->resp.class_id = htole32(res.class_id);
-	c->resp.confidence_q16 = htole32(res.confidence_q16);
-	c->resp.engine_status = htole32((uint32_t)st);
-	c->resp.layers_run = htole32(res.layers_run);
-	c->resp.macs = htole64(res.macs);
-	c->resp.ns = htole64(t1 - t0);
+	c->out.resp.decision = htole32(res.decision);
+	c->out.resp.class_id = htole32(res.class_id);
+	c->out.resp.confidence_q16 = htole32(res.confidence_q16);
+	c->out.resp.engine_status = htole32((uint32_t)st);
+	c->out.resp.layers_run = htole32(res.layers_run);
+	c->out.resp.macs = htole64(res.macs);
+	c->out.resp.ns = htole64(t1 - t0);
 	atomic_fetch_add(&w->srv->frames, 1);
 	finish_reply(w, c);
 }
 
-static void on_accept(struct worker *w, int fd)
+/* Say BUSY without waiting on the client, then close. */
+static void refuse_busy(int fd)
 {
+	struct spex_wire_resp r = { 0 };
+
+	r.magic = htole32(SPEX_WIRE_RESP_MAGIC);
+	r.version = htole16(SPEX_WIRE_VERSION);
+	r.status = htole16(SPEX_WS_BUSY);
+	r.crc32 = htole32(spex_wire_resp_crc(&r));
+	(void)!send(fd, &r, sizeof(r), MSG_DONTWAIT | MSG_NOSIGNAL);
+	close(fd);
+}
+
+/* The bucket of a peer: an IPv4 address, or the /64 of an IPv6 one (a
+ * host has a whole /64 to connect from). */
+static unsigned int source_bucket(const struct sockaddr_storage *a)
+{
+	const uint8_t *b;
+	uint32_t h = 2166136261u;	/* FNV-1a */
+	size_t n;
+
+	if (a->ss_family == AF_INET6) {
+		b = ((const struct sockaddr_in6 *)a)->sin6_addr.s6_addr;
+		n = 8;
+	} else {
+		b = (const uint8_t *)&((const struct sockaddr_in *)a)->sin_addr;
+		n = 4;
+	}
+	while (n--)
+		h = (h ^ *b++) * 16777619u;
+	return h % SOURCE_BUCKETS;
+}
+
+static void on_accept(struct worker *w, int fd,
+		      const struct sockaddr_storage *peer)
+{
+	struct server *s = w->srv;
 	struct conn *c = NULL;
+	unsigned int bucket = 0;
 	int one = 1;
 
 	if (fd < 0)
 		return;
-	if (w->stopping) {
-		close(fd);
-		return;
-	}
-	for (unsigned int i = 0; i < w->srv->cfg.max_conns; i++) {
-		if (w->conns[i].state == C_FREE) {
-			c = &w->conns[i];
-			break;
+	/* new connections may fill all but a quarter of the slots */
+	if (w->n_unproven < s->cfg.max_conns - s->cfg.max_conns / 4)
+		for (unsigned int i = 0; i < s->cfg.max_conns; i++) {
+			if (w->conns[i].state == C_FREE) {
+				c = &w->conns[i];
+				break;
+			}
 		}
-	}
 	if (!c) {
-		/* Full: say so without waiting on the client, then close. */
-		struct spex_wire_resp r = { 0 };
-
-		r.magic = htole32(SPEX_WIRE_RESP_MAGIC);
-		r.version = htole16(SPEX_WIRE_VERSION);
-		r.status = htole16(SPEX_WS_BUSY);
-		r.crc32 = htole32(spex_wire_resp_crc(&r));
-		(void)!send(fd, &r, sizeof(r), MSG_DONTWAIT | MSG_NOSIGNAL);
-		close(fd);
-		atomic_fetch_add(&w->srv->busy, 1);
+		refuse_busy(fd);
+		atomic_fetch_add(&s->busy, 1);
 		return;
+	}
+	if (s->cfg.per_source) {
+		bucket = source_bucket(peer);
+		if (atomic_fetch_add(&s->per_source[bucket], 1) >=
+		    s->cfg.per_source) {
+			atomic_fetch_sub(&s->per_source[bucket], 1);
+			refuse_busy(fd);
+			atomic_fetch_add(&s->source_busy, 1);
+			return;
+		}
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->fd = fd;
 	c->pending = 0;
+	c->source = bucket;
+	c->proven = false;
+	c->have = 0;
+	c->frame_deadline = now_ns() + (uint64_t)s->cfg.frame_ms * 1000000;
 	w->n_conns++;
-	atomic_fetch_add(&w->srv->conns, 1);
-	expect_header(w, c);
+	w->n_unproven++;
+	atomic_fetch_add(&s->open_conns, 1);
+	atomic_fetch_add(&s->conns, 1);
+	c->state = C_RECV_HDR;
+	c->want = SPEX_WIRE_HDR_LEN;
+	arm_recv(w, c);
 }
 
 static void on_recv(struct worker *w, struct conn *c, int res)
@@ -333,12 +572,20 @@ static void on_recv(struct worker *w, struct conn *c, int res)
 		conn_close(w, c);
 		return;
 	}
-	if (res <= 0) {		/* EOF, error or idle timeout (-ECANCELED) */
-		if (c->have)	/* mid-frame */
+	if (res <= 0) {		/* EOF, error or a timeout (-ECANCELED) */
+		bool idle = c->proven && !c->have && c->state == C_RECV_HDR;
+
+		if (!idle && res == -ECANCELED)
+			atomic_fetch_add(&w->srv->frame_timeouts, 1);
+		if (!idle && (c->have || res == -ECANCELED))
 			atomic_fetch_add(&w->srv->errors, 1);
 		conn_close(w, c);
 		return;
 	}
+	/* a frame's first bytes start its deadline */
+	if (!c->have && c->state == C_RECV_HDR && c->proven)
+		c->frame_deadline = now_ns() +
+				    (uint64_t)w->srv->cfg.frame_ms * 1000000;
 	c->have += (uint32_t)res;
 	if (c->have < c->want) {
 		arm_recv(w, c);
@@ -357,33 +604,67 @@ static void on_send(struct worker *w, struct conn *c, int res)
 		return;
 	}
 	c->sent += (uint32_t)res;
-	if (c->sent < sizeof(c->resp)) {
+	if (c->sent < sizeof(c->out)) {
 		arm_send(w, c);
 		return;
 	}
-	if (c->close_after_send || w->stopping)
+	if (c->close_after_send)
 		conn_close(w, c);
 	else
-		expect_header(w, c);
+		next_request(w, c);
 }
 
+/*
+ * SIGTERM: take what waits in the accept queue, then stop listening (a
+ * listening socket's shutdown ends it: new connections are refused, so a
+ * balancer retries them elsewhere). Connections idle with nothing
+ * arrived close now; the others are answered, and close once nothing
+ * more arrives for DRAIN_IDLE_MS (arm_recv). The drain timeout ends the
+ * rest.
+ */
 static void begin_stop(struct worker *w)
 {
 	struct io_uring_sqe *sqe;
+	struct sockaddr_storage peer;
+	socklen_t len;
+	int fd;
 
 	w->stopping = true;
+	fcntl(w->listen_fd, F_SETFL, O_NONBLOCK);
+	for (;;) {
+		len = sizeof(peer);
+		fd = accept4(w->listen_fd, (struct sockaddr *)&peer, &len,
+			     SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd < 0)
+			break;
+		/* io_uring ops on it are asynchronous anyway */
+		fcntl(fd, F_SETFL, 0);
+		on_accept(w, fd, &peer);
+	}
+	shutdown(w->listen_fd, SHUT_RDWR);
 	if (w->accept_armed) {
 		sqe = get_sqe(w);
 		io_uring_prep_cancel64(sqe, udata(OP_ACCEPT, 0, 0), 0);
 		io_uring_sqe_set_data64(sqe, udata(OP_IGNORE, 0, 0));
 	}
+	sqe = get_sqe(w);
+	ms_ts(&w->drain_ts, w->srv->cfg.drain_ms);
+	io_uring_prep_timeout(sqe, &w->drain_ts, 0, 0);
+	io_uring_sqe_set_data64(sqe, udata(OP_DRAIN, 0, 0));
 	for (unsigned int i = 0; i < w->srv->cfg.max_conns; i++) {
 		struct conn *c = &w->conns[i];
 
-		/* an answer being sent is finished first (on_send closes) */
-		if (c->state == C_RECV_HDR || c->state == C_RECV_BODY)
+		if (c->state == C_RECV_HDR && !c->have &&
+		    !bytes_readable(c->fd))
 			conn_close(w, c);
 	}
+}
+
+static void end_drain(struct worker *w)
+{
+	for (unsigned int i = 0; i < w->srv->cfg.max_conns; i++)
+		if (w->conns[i].state != C_FREE)
+			conn_close(w, &w->conns[i]);
 }
 
 static void handle_cqe(struct worker *w, const struct io_uring_cqe *cqe)
@@ -396,13 +677,16 @@ static void handle_cqe(struct worker *w, const struct io_uring_cqe *cqe)
 	switch (op) {
 	case OP_ACCEPT:
 		w->accept_armed = false;
-		on_accept(w, cqe->res);
+		on_accept(w, cqe->res, &w->peer);
 		if (!w->stopping)
 			arm_accept(w);
 		return;
 	case OP_STOP:
 		w->stop_armed = false;
 		begin_stop(w);
+		return;
+	case OP_DRAIN:
+		end_drain(w);
 		return;
 	case OP_IGNORE:
 		return;
@@ -419,6 +703,8 @@ static void handle_cqe(struct worker *w, const struct io_uring_cqe *cqe)
 		on_recv(w, c, cqe->res);
 	else if (op == OP_SEND)
 		on_send(w, c, cqe->res);
+	else if (op == OP_OUTQ)
+		on_outq(w, c);
 	else if (c->state == C_CLOSING)	/* a timeout's CQE */
 		conn_close(w, c);
 }
@@ -512,9 +798,12 @@ static int worker_init(struct server *s, struct worker *w, unsigned int idx)
 		if (!w->conns[i].buf)
 			return -ENOMEM;
 	}
-	/* per connection at most 2 SQEs in flight, plus accept and stop */
+	/* per connection at most 2 SQEs in flight, plus accept, stop and
+	 * drain; the CQ is at least the SQ (256), or io_uring refuses it */
 	p.flags = IORING_SETUP_CQSIZE;
 	p.cq_entries = 4 * s->cfg.max_conns + 16;
+	if (p.cq_entries < 512)
+		p.cq_entries = 512;
 	ret = io_uring_queue_init_params(256, &w->ring, &p);
 	return ret;
 }
@@ -588,6 +877,63 @@ static int resolve(struct server *s)
 	return 0;
 }
 
+/*
+ * --haproxy-check: the tcp-check lines of a backend that must serve this
+ * tail: a PING naming its hash, and the first 8 bytes of a healthy PONG
+ * (magic, version, status OK; HASH or DRAINING differ there).
+ */
+static void print_check(const struct server *s)
+{
+	struct spex_wire_req q = { 0 };
+	const uint8_t *b = (const uint8_t *)&q;
+	struct spex_wire_pong p = { 0 };
+
+	q.magic = htole32(SPEX_WIRE_REQ_MAGIC);
+	q.version = htole16(SPEX_WIRE_VERSION);
+	q.type = htole16(SPEX_WIRE_PING);
+	memcpy(q.model_hash, s->mi->hash, SPX_HASH_LEN);
+	q.crc32 = htole32(spex_wire_req_crc(&q, NULL, 0));
+	printf("    tcp-check send-binary ");
+	for (size_t i = 0; i < sizeof(q); i++)
+		printf("%02x", b[i]);
+	p.magic = htole32(SPEX_WIRE_PONG_MAGIC);
+	p.version = htole16(SPEX_WIRE_VERSION);
+	p.status = htole16(SPEX_WS_OK);
+	b = (const uint8_t *)&p;
+	printf("\n    tcp-check expect binary ");
+	for (size_t i = 0; i < 8; i++)
+		printf("%02x", b[i]);
+	printf("\n");
+}
+
+/*
+ * Every connection is a descriptor: raise the soft limit to the hard one
+ * if needed, and refuse a configuration that still cannot start.
+ */
+static int check_fd_limit(const struct config *cfg)
+{
+	uint64_t need = (uint64_t)cfg->workers * (cfg->max_conns + 4) + 32;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return 0;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need ?
+			      need : rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+		fprintf(stderr, "spex-serve: -w %u -c %u needs %llu file "
+			"descriptors; the limit is %llu (ulimit -n): lower -c "
+			"or -w\n", cfg->workers, cfg->max_conns,
+			(unsigned long long)need,
+			(unsigned long long)rl.rlim_cur);
+		return -1;
+	}
+	return 0;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -596,21 +942,36 @@ static void usage(FILE *f)
 "  -l, --listen ADDR      address to listen on (default 127.0.0.1)\n"
 "  -p, --port N           TCP port (default %u; 0 picks a free one)\n"
 "  -w, --workers N        worker threads, one io_uring each (default %u)\n"
-"  -c, --max-conns N      connections per worker (default %u)\n"
-"  -t, --idle-timeout MS  close a connection idle or stuck mid-frame for\n"
+"  -c, --max-conns N      connections per worker, 1..%u (default %u); a\n"
+"                         quarter is kept for clients that completed a frame\n"
+"  -s, --per-source N     connections from one address (an IPv6 /64), whole\n"
+"                         server; 0 = no cap (default %u; behind a balancer\n"
+"                         every connection has its address)\n"
+"  -t, --idle-timeout MS  close a connection idle between frames this long\n"
+"                         (default %u)\n"
+"  -f, --frame-timeout MS close a connection whose frame is not whole this\n"
+"                         long after its first byte, or after the accept\n"
+"                         for the first frame (default %u)\n"
+"      --send-timeout MS  close a connection that does not read its answers\n"
+"                         this long (default %u)\n"
+"      --drain-timeout MS on SIGTERM, answer what has arrived for at most\n"
 "                         this long (default %u)\n"
 "      --port-file FILE   write the bound port to FILE once listening\n"
 "      --no-udp           TCP only (else UDP datagrams on the same port)\n"
+"      --haproxy-check    print the tcp-check lines for this tail and exit\n"
 "  -q, --quiet            no start-up and shutdown lines\n"
 "  -h, --help\n\n"
 "Examples:\n"
 "  spex-serve tail.spx                      # 127.0.0.1:%u, %u workers\n"
 "  spex-serve -p 0 --port-file /run/spex.port -w 4 tail.spx\n"
+"  spex-serve -l 10.0.0.5 -s 0 tail.spx     # behind HAProxy\n"
 "  spexctl infer --server 127.0.0.1:%u head.spx images.idx\n"
-"SIGTERM or SIGINT: stop accepting, finish answers in flight, exit 0.\n",
-		SPEX_WIRE_PORT, DEFAULT_WORKERS, DEFAULT_MAX_CONNS,
-		DEFAULT_IDLE_MS, SPEX_WIRE_PORT, DEFAULT_WORKERS,
-		SPEX_WIRE_PORT);
+"SIGTERM or SIGINT: stop listening, answer what has arrived (PING says\n"
+"DRAINING), exit 0.\n",
+		SPEX_WIRE_PORT, DEFAULT_WORKERS, MAX_CONNS, DEFAULT_MAX_CONNS,
+		DEFAULT_PER_SOURCE, DEFAULT_IDLE_MS, DEFAULT_FRAME_MS,
+		DEFAULT_SEND_MS, DEFAULT_DRAIN_MS, SPEX_WIRE_PORT,
+		DEFAULT_WORKERS, SPEX_WIRE_PORT);
 }
 
 int main(int argc, char **argv)
@@ -621,6 +982,11 @@ int main(int argc, char **argv)
 		{ "workers", required_argument, NULL, 'w' },
 		{ "max-conns", required_argument, NULL, 'c' },
 		{ "idle-timeout", required_argument, NULL, 't' },
+		{ "frame-timeout", required_argument, NULL, 'f' },
+		{ "send-timeout", required_argument, NULL, 'S' },
+		{ "drain-timeout", required_argument, NULL, 'D' },
+		{ "per-source", required_argument, NULL, 's' },
+		{ "haproxy-check", no_argument, NULL, 'H' },
 		{ "port-file", required_argument, NULL, 'P' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "no-udp", no_argument, NULL, 'U' },
@@ -640,7 +1006,11 @@ int main(int argc, char **argv)
 	s.cfg.workers = DEFAULT_WORKERS;
 	s.cfg.max_conns = DEFAULT_MAX_CONNS;
 	s.cfg.idle_ms = DEFAULT_IDLE_MS;
-	while ((opt = getopt_long(argc, argv, "l:p:w:c:t:qh", longopts,
+	s.cfg.frame_ms = DEFAULT_FRAME_MS;
+	s.cfg.send_ms = DEFAULT_SEND_MS;
+	s.cfg.drain_ms = DEFAULT_DRAIN_MS;
+	s.cfg.per_source = DEFAULT_PER_SOURCE;
+	while ((opt = getopt_long(argc, argv, "l:p:w:c:t:f:s:qh", longopts,
 				  NULL)) != -1) {
 		bool ok = true;
 
@@ -648,8 +1018,13 @@ int main(int argc, char **argv)
 		case 'l': s.cfg.listen = optarg; break;
 		case 'p': ok = !parse_u32(optarg, 10, 0, 65535, &s.cfg.port); break;
 		case 'w': ok = !parse_u32(optarg, 10, 1, 256, &s.cfg.workers); break;
-		case 'c': ok = !parse_u32(optarg, 10, 1, 65536, &s.cfg.max_conns); break;
+		case 'c': ok = !parse_u32(optarg, 10, 1, MAX_CONNS, &s.cfg.max_conns); break;
+		case 's': ok = !parse_u32(optarg, 10, 0, 1u << 24, &s.cfg.per_source); break;
 		case 't': ok = !parse_u32(optarg, 10, 1, 3600000, &s.cfg.idle_ms); break;
+		case 'f': ok = !parse_u32(optarg, 10, 1, 3600000, &s.cfg.frame_ms); break;
+		case 'S': ok = !parse_u32(optarg, 10, 1, 3600000, &s.cfg.send_ms); break;
+		case 'D': ok = !parse_u32(optarg, 10, 1, 3600000, &s.cfg.drain_ms); break;
+		case 'H': s.cfg.print_check = true; break;
 		case 'P': s.cfg.port_file = optarg; break;
 		case 'q': s.cfg.quiet = true; break;
 		case 'U': s.cfg.no_udp = true; break;
@@ -657,8 +1032,13 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 		if (!ok) {
-			fprintf(stderr, "spex-serve: bad value for -%c: %s\n",
-				opt, optarg);
+			const struct option *lo = longopts;
+
+			while (lo->name && lo->val != opt)
+				lo++;
+			fprintf(stderr, "spex-serve: bad value for --%s: %s%s\n",
+				lo->name, optarg, opt == 'c' ?
+				" (1.." MAX_CONNS_STR ")" : "");
 			return 2;
 		}
 	}
@@ -667,7 +1047,18 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	s.cfg.model_path = argv[optind];
-	if (load_tail(&s) || resolve(&s))
+	if (load_tail(&s))
+		return 1;
+	if (s.cfg.print_check) {
+		print_check(&s);
+		spex_model_free(s.tail);
+		return 0;
+	}
+	if (check_fd_limit(&s.cfg)) {
+		spex_model_free(s.tail);
+		return 2;
+	}
+	if (resolve(&s))
 		return 1;
 
 	/* Only the main thread takes SIGTERM/SIGINT, through sigwait(). */
@@ -738,6 +1129,7 @@ int main(int argc, char **argv)
 	if (!rc) {
 		sigwait(&sigs, &sig);
 	}
+	atomic_store(&s.draining, true);
 	serve_udp_stop(udp, &udp_st);
 	for (i = 0; i < started; i++) {
 		uint64_t one = 1;
@@ -752,10 +1144,15 @@ int main(int argc, char **argv)
 		if (ws[i].srv)
 			worker_fini(&ws[i]);
 	if (!s.cfg.quiet && !rc)
-		printf("spex-serve: stopped: %lu frames answered, %lu errors, "
-		       "%lu connections, %lu refused busy\n",
-		       atomic_load(&s.frames), atomic_load(&s.errors),
-		       atomic_load(&s.conns), atomic_load(&s.busy));
+		printf("spex-serve: stopped: %lu frames answered, %lu pings, "
+		       "%lu errors, %lu connections, %lu refused busy, %lu "
+		       "over the per-source cap, %lu frame timeouts, %lu "
+		       "closed not reading\n",
+		       atomic_load(&s.frames), atomic_load(&s.pings),
+		       atomic_load(&s.errors), atomic_load(&s.conns),
+		       atomic_load(&s.busy), atomic_load(&s.source_busy),
+		       atomic_load(&s.frame_timeouts),
+		       atomic_load(&s.slow_readers));
 	if (!s.cfg.quiet && !rc && udp)
 		printf("spex-serve: UDP: %llu answered, %llu refused, "
 		       "%llu dropped\n", (unsigned long long)udp_st.answered,

@@ -8,7 +8,11 @@
  *
  * A connection carries a sequence of exchanges: the client sends one
  * request frame (a 64-byte header, then payload_len bytes of bottleneck),
- * the server answers with one 64-byte response frame. All integers are
+ * the server answers with one 64-byte response frame, in order. A client
+ * may send the next requests before the answers (pipelining); answers
+ * come in request order. A PING request (no payload) gets a PONG frame,
+ * the health check: the tail's model hash, its load, whether it drains.
+ * All integers are
  * little-endian; the structs are packed by construction (natural
  * alignment, no holes). The CRC-32 covers the frame with its crc field
  * as 0, the request's payload included.
@@ -22,6 +26,7 @@
 
 #define SPEX_WIRE_REQ_MAGIC	0x51585053u	/* "SPXQ" as __le32 */
 #define SPEX_WIRE_RESP_MAGIC	0x52585053u	/* "SPXR" as __le32 */
+#define SPEX_WIRE_PONG_MAGIC	0x50585053u	/* "SPXP" as __le32 */
 #define SPEX_WIRE_VERSION	1
 #define SPEX_WIRE_HDR_LEN	64
 #define SPEX_WIRE_MAX_PAYLOAD	(1u << 20)	/* largest bottleneck */
@@ -34,6 +39,7 @@
 
 enum spex_wire_type {
 	SPEX_WIRE_INFER		= 1,	/* payload: int8 bottleneck */
+	SPEX_WIRE_PING		= 2,	/* no payload; answered by a PONG */
 };
 
 /* Response status: what the server made of the request. */
@@ -43,11 +49,17 @@ enum spex_wire_status {
 					 * server closes the connection */
 	SPEX_WS_VERSION		= 2,	/* unsupported version; closes */
 	SPEX_WS_HASH		= 3,	/* model hash differs from the tail */
-	SPEX_WS_LENGTH		= 4,	/* payload_len != tail input bytes;
-					 * closes when > MAX_PAYLOAD */
+	SPEX_WS_LENGTH		= 4,	/* payload_len is not the tail's
+					 * input bytes (a PING's: not 0);
+					 * closes: the stream cannot be
+					 * resynchronised without it */
 	SPEX_WS_ENGINE		= 5,	/* the tail failed; engine_status says
 					 * why */
-	SPEX_WS_BUSY		= 6,	/* too many connections; closes */
+	SPEX_WS_BUSY		= 6,	/* too many connections (or from
+					 * this source); closes */
+	SPEX_WS_DRAINING	= 7,	/* PONG only: the tail is stopping;
+					 * it answers what has arrived and
+					 * takes no new connections */
 	SPEX_WS_COUNT
 };
 
@@ -83,7 +95,29 @@ struct spex_wire_resp {
 	__le32 crc32;			/* the 64 bytes, this field 0 */
 };					/* 64 bytes */
 
+/* PONG flags */
+#define SPEX_WIRE_PONG_DRAINING	(1u << 0)
+
+/*
+ * The answer to a PING. status is OK, HASH (the PING named a model_hash,
+ * not all zero, that is not the tail's) or DRAINING; the first 8 bytes
+ * are thus constant for a healthy tail, which a balancer's binary health
+ * check matches.
+ */
+struct spex_wire_pong {
+	__le32 magic;			/* SPEX_WIRE_PONG_MAGIC */
+	__le16 version;			/* SPEX_WIRE_VERSION */
+	__le16 status;			/* OK, HASH or DRAINING */
+	__le64 request_id;		/* the PING's */
+	__le32 flags;			/* SPEX_WIRE_PONG_* */
+	__u8 model_hash[SPX_HASH_LEN];	/* the tail's content hash */
+	__le32 conns;			/* connections open, whole server */
+	__le32 max_conns;		/* connection slots, whole server */
+	__le32 crc32;			/* the 64 bytes, this field 0 */
+};					/* 64 bytes */
+
 _Static_assert(sizeof(struct spex_wire_req) == SPEX_WIRE_HDR_LEN, "req");
+_Static_assert(sizeof(struct spex_wire_pong) == SPEX_WIRE_HDR_LEN, "pong");
 _Static_assert(sizeof(struct spex_wire_resp) == SPEX_WIRE_HDR_LEN, "resp");
 
 /* CRC-32 (IEEE, as zlib) for frames: table-free, frames are small. */
@@ -115,6 +149,14 @@ static inline uint32_t spex_wire_req_crc(const struct spex_wire_req *r,
 static inline uint32_t spex_wire_resp_crc(const struct spex_wire_resp *r)
 {
 	struct spex_wire_resp tmp = *r;
+
+	tmp.crc32 = 0;
+	return spex_wire_crc(0, &tmp, sizeof(tmp));
+}
+
+static inline uint32_t spex_wire_pong_crc(const struct spex_wire_pong *r)
+{
+	struct spex_wire_pong tmp = *r;
 
 	tmp.crc32 = 0;
 	return spex_wire_crc(0, &tmp, sizeof(tmp));
