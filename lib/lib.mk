@@ -85,6 +85,18 @@ $(BENCH_LIB_BIN): tests/lib/bench_lib.c $(LIBTEST_HELP) $(wildcard tests/lib/*.h
 		-L$(LIB_OUT) -Wl,-rpath,$(abspath $(LIB_OUT)) -lspex \
 		$(CORE_REL_LIB) $(URING_LIBS) -lm -o $@
 
+# Not a test: the offload decision under a shaped link (make bench-net).
+BENCH_NET_BIN	:= $(LIB_OUT)/bench_net
+all: $(BENCH_NET_BIN)
+$(BENCH_NET_BIN): tests/lib/bench_net.c $(LIBSPEX_SO) $(TOOLS_COMMON_LIB) $(CORE_REL_LIB)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LIBTEST_INC) $(CFLAGS) $< $(TOOLS_COMMON_LIB) \
+		-L$(LIB_OUT) -Wl,-rpath,$(abspath $(LIB_OUT)) -lspex $(CORE_REL_LIB) -lm -o $@
+
+.PHONY: bench-net
+bench-net: $(BENCH_NET_BIN) $(SPEX_SERVE_BIN)
+	$(Q)BUILD=$(BUILD) scripts/bench-net.sh
+
 CHECK_SUITES	+= lib
 
 .PHONY: check-lib install-lib bench-lib
