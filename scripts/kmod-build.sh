@@ -5,6 +5,9 @@
 #
 #   scripts/kmod-build.sh KVER [OUTDIR]     (default build/kmod/KVER)
 #
+# KVER 6.12-debug is the debug kernel of scripts/build-debug-kernel.sh,
+# built against its kbuild tree in the cache (build that kernel first).
+#
 # Kbuild writes objects next to the sources it compiles, so two kernels
 # built from one tree would overwrite each other. Each kernel gets its
 # own OUTDIR holding symlinks to the sources (Kbuild, kmod/, core/,
@@ -23,6 +26,9 @@ kver=$1
 repo=$(cd "$(dirname "$0")/.." && pwd)
 out=${2:-$repo/build/kmod/$kver}
 kdir=/lib/modules/$kver/build
+if [ "$kver" = 6.12-debug ]; then
+	kdir=$("$repo/scripts/build-debug-kernel.sh" --where)/obj || exit 1
+fi
 [ -e "$kdir/Makefile" ] || { echo "kmod-build: no kbuild tree for $kver at $kdir" >&2; exit 1; }
 
 # The symlink tree; stale links (removed sources) are dropped.

@@ -15,6 +15,7 @@
 # and gets back:
 #   output.txt  the command's stdout and stderr
 #   dmesg.txt   the kernel log once the command has ended
+#   kmemleak.txt  kmemleak's report, on a kernel that has it
 #   status      the command's exit status (written last)
 # A marker line goes to the kernel log right before the command starts, so
 # the host scans only what the test caused.
@@ -73,6 +74,11 @@ done < "$ctl/shares"
 hostname spex-vm
 ip link set lo up 2>/dev/null
 
+# kmemleak (the debug kernel, scripts/build-debug-kernel.sh): forget what
+# boot left behind; the test's own leaks are scanned for once it ends.
+leaks=/sys/kernel/debug/kmemleak
+[ -w "$leaks" ] && echo clear > "$leaks"
+
 echo "spex-vm: test start: $(uname -r)" > /dev/kmsg
 # A pipeline's status is its last command's: carry the command's via a file.
 {
@@ -81,6 +87,13 @@ echo "spex-vm: test start: $(uname -r)" > /dev/kmsg
 } 2>&1 | tee "$ctl/output.txt"
 rc=$(cat /tmp/rc 2>/dev/null || echo 125)
 echo "spex-vm: test end: status $rc" > /dev/kmsg
+# kmemleak reports only objects older than 5 s, and says "N new suspected
+# memory leaks" in the kernel log; the report itself goes to kmemleak.txt.
+if [ -w "$leaks" ]; then
+	sleep 6
+	echo scan > "$leaks"
+	cat "$leaks" > "$ctl/kmemleak.txt" 2>&1
+fi
 
 dmesg > "$ctl/dmesg.txt" 2>&1
 echo "$rc" > "$ctl/status"

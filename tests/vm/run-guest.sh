@@ -13,7 +13,9 @@
 #
 # Options:
 #   --kernel KVER    kernel version (uname -r), or a prefix such as 6.1 or 6.12
-#                    (default: the first of scripts/list-kernels.sh)
+#                    (default: the first of scripts/list-kernels.sh), or
+#                    6.12-debug: the debug kernel scripts/build-debug-kernel.sh
+#                    built (KASAN, lockdep, UBSAN, kmemleak; all built in)
 #   --share DIR      share DIR read-write (repeatable; default: the repo root)
 #   --cwd DIR        working directory in the guest (default: $PWD if it is
 #                    inside a share, else the first share)
@@ -23,7 +25,8 @@
 #   --build-dir DIR  cache and output root (default: $SPEX_BUILD_DIR or
 #                    REPO/build)
 #   --timeout SEC    kill the guest after SEC seconds (default:
-#                    $SPEX_VM_TIMEOUT or 300)
+#                    $SPEX_VM_TIMEOUT or 300), times $SPEX_VM_SLOWDOWN (an
+#                    integer, default 1; for slow kernels, e.g. 6.12-debug)
 #   --mem SIZE       guest memory (default: $SPEX_VM_MEM or 512M; under TCG
 #                    init_on_free=1 costs ~3 s of boot at 1G, ~0.8 s at 512M)
 #   --smp N          vCPUs (default 2)
@@ -34,7 +37,7 @@
 #   -v, --verbose    also print the serial console log
 #
 # Exit status: COMMAND's status; 1 if it was 0 but the kernel log shows a
-# splat after the test started; 124 on timeout; 125 if the guest never
+# splat after the test started, or kmemleak found a leak; 124 on timeout; 125 if the guest never
 # reported a status (boot failure, panic, harness error); 2 on bad usage.
 set -eu
 set -o pipefail
@@ -84,9 +87,15 @@ while [ $# -gt 0 ]; do
 done
 [ $# -gt 0 ] || { echo "run-guest: no command given" >&2; usage; }
 case "$timeout_s" in ''|*[!0-9]*) echo "run-guest: bad --timeout" >&2; exit 2 ;; esac
+slowdown=${SPEX_VM_SLOWDOWN:-1}
+case "$slowdown" in ''|*[!0-9]*|0) echo "run-guest: bad SPEX_VM_SLOWDOWN" >&2; exit 2 ;; esac
+timeout_s=$((timeout_s * slowdown))
 
 # --- kernel ---------------------------------------------------------------
-if [ -z "$kernel" ] || [ ! -e "/boot/vmlinuz-$kernel" ]; then
+debug=""	# the debug kernel's cache directory
+if [ "$kernel" = 6.12-debug ]; then
+	debug=$("$repo/scripts/build-debug-kernel.sh" --where) || exit 2
+elif [ -z "$kernel" ] || [ ! -e "/boot/vmlinuz-$kernel" ]; then
 	want=$kernel
 	kernel=""
 	for k in $("$repo/scripts/list-kernels.sh" 2>/dev/null || true); do
@@ -101,7 +110,7 @@ if [ -z "$kernel" ] || [ ! -e "/boot/vmlinuz-$kernel" ]; then
 		exit 2
 	}
 fi
-[ -d "/lib/modules/$kernel/kernel" ] ||
+[ -n "$debug" ] || [ -d "/lib/modules/$kernel/kernel" ] ||
 	{ echo "run-guest: /lib/modules/$kernel missing" >&2; exit 2; }
 
 # --- shares ---------------------------------------------------------------
@@ -142,21 +151,32 @@ mkdir -p "$out"
 key_of() { stat -L -c '%n %s %Y' "$@"; }
 
 prepare() {
-	local vmlinuz=/boot/vmlinuz-$kernel key
-	key="v1 $(key_of "$vmlinuz" "$repo/scripts/extract-vmlinux.sh")"
+	local vmlinuz=/boot/vmlinuz-$kernel key mods m ko
+	if [ -n "$debug" ]; then
+		key="v1 $(key_of "$debug/vmlinux.boot")"
+	else
+		key="v1 $(key_of "$vmlinuz" "$repo/scripts/extract-vmlinux.sh")"
+	fi
 	if [ ! -s "$kdir/vmlinux" ] || [ "$(cat "$kdir/vmlinux.key" 2>/dev/null)" != "$key" ]; then
-		echo "run-guest: extracting $kdir/vmlinux" >&2
-		"$repo/scripts/extract-vmlinux.sh" "$vmlinuz" "$kdir/vmlinux"
+		if [ -n "$debug" ]; then
+			cp "$debug/vmlinux.boot" "$kdir/vmlinux"
+		else
+			echo "run-guest: extracting $kdir/vmlinux" >&2
+			"$repo/scripts/extract-vmlinux.sh" "$vmlinuz" "$kdir/vmlinux"
+		fi
 		printf '%s\n' "$key" > "$kdir/vmlinux.key"
 	fi
 
 	# virtio_pci and 9p over virtio, with what they depend on, in load
 	# order; "builtin" lines (6.12 has virtio_pci built in) drop out.
-	local mods m ko
-	mods=$(for m in virtio_pci 9pnet_virtio 9p; do
-		modprobe -S "$kernel" --show-depends "$m"
-	done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }')
-	[ -n "$mods" ] || { echo "run-guest: cannot resolve 9p modules for $kernel" >&2; return 1; }
+	# The debug kernel has them all built in.
+	mods=""
+	if [ -z "$debug" ]; then
+		mods=$(for m in virtio_pci 9pnet_virtio 9p; do
+			modprobe -S "$kernel" --show-depends "$m"
+		done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }')
+		[ -n "$mods" ] || { echo "run-guest: cannot resolve 9p modules for $kernel" >&2; return 1; }
+	fi
 	local bb
 	bb=$(command -v busybox) || { echo "run-guest: busybox missing" >&2; return 1; }
 	# shellcheck disable=SC2086 # one module path per word
@@ -267,7 +287,7 @@ cmdline+=" cryptomgr.notests slub_debug=FZPU init_on_free=1"
 cmdline+=" ${append}"
 
 console=$out/console.log
-rm -f "$console" "$out/output.txt" "$out/dmesg.txt"
+rm -f "$console" "$out/output.txt" "$out/dmesg.txt" "$out/kmemleak.txt"
 start=$(date +%s%N)
 set +e
 timeout -k 10 "$timeout_s" qemu-system-x86_64 \
@@ -287,6 +307,7 @@ elapsed=$((ms / 1000)).$(printf '%03d' $((ms % 1000)))
 
 [ -e "$ctl/output.txt" ] && cp "$ctl/output.txt" "$out/output.txt"
 [ -e "$ctl/dmesg.txt" ] && cp "$ctl/dmesg.txt" "$out/dmesg.txt"
+[ -e "$ctl/kmemleak.txt" ] && cp "$ctl/kmemleak.txt" "$out/kmemleak.txt"
 [ -e "$out/output.txt" ] && cat "$out/output.txt"
 [ "$verbose" = 1 ] && [ -e "$console" ] && sed 's/^/console: /' "$console"
 
@@ -312,12 +333,19 @@ esac
 splat_re='(^|[^A-Za-z_])(BUG|WARNING|Oops|KASAN)([^A-Za-z_]|$)'
 splat_re+='|refcount_t|scheduling while atomic|Redzone|Poison overwritten'
 splat_re+='|Object padding|general protection|Call Trace'
+# The debug kernel's reports: UBSAN, lockdep (most begin with WARNING),
+# kmemleak (its scan at the end, tests/vm/guest-init.sh).
+splat_re+='|UBSAN|possible (recursive|circular) locking|inconsistent lock state'
+splat_re+='|non-static key|suspected memory leak'
 if grep -q 'spex-vm: test start' "$out/dmesg.txt"; then
 	scan() { sed -n '/spex-vm: test start/,$p' "$out/dmesg.txt"; }
 else
 	scan() { cat "$out/dmesg.txt"; }
 fi
 splats=$(scan | grep -E "$splat_re" || true)
+if [ -s "$out/kmemleak.txt" ]; then
+	splats+=$'\n'"kmemleak (from $out/kmemleak.txt):"$'\n'$(head -n 20 "$out/kmemleak.txt")
+fi
 echo "run-guest: $kernel ($accel) status $status in ${elapsed}s; dmesg in $out/dmesg.txt" >&2
 if [ -n "$splats" ]; then
 	echo "run-guest: kernel splat in dmesg on $kernel:" >&2
