@@ -10,9 +10,10 @@ the engine's answers must equal the simulation's (exit status 1 if not).
                  [--test N] [--backend user|device|auto]
                  [--server HOST:PORT] [--threshold T] [--no-train]
 
-DIR holds images-idx3-ubyte and labels-idx1-ubyte (scripts/get-datasets.sh
-mnist; default $SPEX_DATA/mnist or ~/.cache/spex/datasets/mnist). The
-images are grouped by class, so the split is a fixed-seed shuffle.
+DIR holds the official train-/t10k- IDX files (scripts/get-datasets.sh
+mnist; default $SPEX_DATA/mnist or ~/.cache/spex/datasets/mnist): the
+training images are a fixed-seed draw from the official training set,
+the test images the first of the official test set.
 --no-train reuses OUT/model.pt from an earlier run (e.g. on the host,
 then the engine run in the QEMU guest)."""
 import argparse
@@ -71,10 +72,17 @@ def main():
     ap.add_argument("--no-train", action="store_true")
     a = ap.parse_args()
 
-    images = read_idx(os.path.join(a.data, "images-idx3-ubyte"))
-    labels = read_idx(os.path.join(a.data, "labels-idx1-ubyte"))
-    order = np.random.default_rng(42).permutation(len(images))
-    tr, te = order[:a.train], order[a.train:a.train + a.test]
+    # The official split: --train images drawn (fixed seed) from the
+    # 60,000 training images, the first --test of the official test set.
+    images = np.concatenate([
+        read_idx(os.path.join(a.data, "train-images-idx3-ubyte")),
+        read_idx(os.path.join(a.data, "t10k-images-idx3-ubyte"))])
+    labels = np.concatenate([
+        read_idx(os.path.join(a.data, "train-labels-idx1-ubyte")),
+        read_idx(os.path.join(a.data, "t10k-labels-idx1-ubyte"))])
+    n_train = len(images) - 10000
+    tr = np.random.default_rng(42).permutation(n_train)[:a.train]
+    te = n_train + np.arange(min(a.test, 10000))
     x = torch.from_numpy(images.astype(np.float32) / 255).unsqueeze(1)
     y = torch.from_numpy(labels.astype(np.int64))
 
