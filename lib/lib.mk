@@ -98,6 +98,7 @@ bench-net: $(BENCH_NET_BIN) $(SPEX_SERVE_BIN)
 	$(Q)BUILD=$(BUILD) scripts/bench-net.sh
 
 CHECK_SUITES	+= lib
+DEPS_GROUPS	+= tail
 
 .PHONY: check-lib install-lib bench-lib
 check-lib: all

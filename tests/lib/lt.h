@@ -40,6 +40,16 @@ void lt_run_head(struct lt_split *s, const struct spex_policy *pol,
 /* The whole network, no early exit: what the tail must answer. */
 void lt_run_full(struct lt_split *s, const s8 *in, struct spex_result *res);
 
+/* For a test program's constructor: SIGPIPE ignored, the split built
+ * (seed 42), its tail (and, if bad_tail, another model's tail) written
+ * to temp files; exits on failure. */
+void lt_setup_tails(struct lt_split *s, char **tail, char **bad_tail);
+
+/* A user-backend handle with the head loaded, every job forced to
+ * offload to 127.0.0.1:port; NULL on any failure. */
+struct spex *lt_open_forced(const struct lt_split *s, u32 *id,
+			    unsigned int port, u32 conns, u32 deadline_ms);
+
 /* Write a blob to a fresh temp file; returns a malloc'd path. */
 char *lt_write_tmp(const void *blob, size_t len, const char *name);
 

@@ -442,3 +442,41 @@ int lt_reap_all(struct spex *h, struct spex_completion *c, unsigned int n)
 	}
 	return (int)got;
 }
+
+void lt_setup_tails(struct lt_split *s, char **tail, char **bad_tail)
+{
+	signal(SIGPIPE, SIG_IGN);
+	if (lt_split_build(s, 42)) {
+		fprintf(stderr, "cannot build the test models\n");
+		exit(1);
+	}
+	*tail = lt_write_tmp(s->tail_blob, s->tail_len, "tail.spx");
+	if (bad_tail)
+		*bad_tail = lt_write_tmp(s->bad_tail_blob, s->bad_tail_len,
+					 "tail-other-hash.spx");
+	if (!*tail || (bad_tail && !*bad_tail))
+		exit(1);
+}
+
+struct spex *lt_open_forced(const struct lt_split *s, u32 *id,
+			    unsigned int port, u32 conns, u32 deadline_ms)
+{
+	struct spex_open_opts o = { .backend = SPEX_BACKEND_USER,
+				    .queue_depth = 64 };
+	struct spex_offload_opts off = { .host = "127.0.0.1",
+					 .port = (u16)port,
+					 .deadline_ms = deadline_ms,
+					 .max_conns = conns };
+	struct spex_policy pol = { .mode = SPEX_MODE_FORCE_OFFLOAD };
+	struct spex *h = NULL;
+
+	if (spex_open(&o, &h))
+		return NULL;
+	if (spex_load_blob(h, s->head_blob, s->head_len, id, NULL) ||
+	    spex_set_offload(h, *id, &off) ||
+	    spex_set_model_policy(h, *id, &pol)) {
+		spex_close(h);
+		return NULL;
+	}
+	return h;
+}

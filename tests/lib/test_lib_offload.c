@@ -522,20 +522,11 @@ static void setup(void)
 {
 	const char *b = getenv("SPEX_TEST_BACKEND");
 
-	signal(SIGPIPE, SIG_IGN);
 	if (b && !strcmp(b, "device"))
 		backend = SPEX_BACKEND_DEVICE;
 	if (getenv("SPEX_TEST_NO_URING"))
 		open_flags = SPEX_OPEN_NO_URING;
-	if (lt_split_build(&S, 42)) {
-		fprintf(stderr, "cannot build the test models\n");
-		exit(1);
-	}
-	tail_path = lt_write_tmp(S.tail_blob, S.tail_len, "tail.spx");
-	bad_tail_path = lt_write_tmp(S.bad_tail_blob, S.bad_tail_len,
-				     "tail-other-hash.spx");
-	if (!tail_path || !bad_tail_path)
-		exit(1);
+	lt_setup_tails(&S, &tail_path, &bad_tail_path);
 }
 
 TEST_MAIN(T(round_trip_equals_full_network), T(bottleneck_only_job),

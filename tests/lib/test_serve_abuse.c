@@ -119,19 +119,9 @@ static bool closed_by_peer(int fd)
 
 static struct spex *open_head(u32 *id, unsigned int port, u32 conns)
 {
-	struct spex_open_opts o = { .backend = SPEX_BACKEND_USER,
-				    .queue_depth = 64 };
-	struct spex_offload_opts off = { .host = "127.0.0.1",
-					 .port = (u16)port,
-					 .deadline_ms = 20000,
-					 .max_conns = conns };
-	struct spex_policy pol = { .mode = SPEX_MODE_FORCE_OFFLOAD };
-	struct spex *h = NULL;
+	struct spex *h = lt_open_forced(&S, id, port, conns, 20000);
 
-	CHECK_EQ(spex_open(&o, &h), 0);
-	CHECK_EQ(spex_load_blob(h, S.head_blob, S.head_len, id, NULL), 0);
-	CHECK_EQ(spex_set_offload(h, *id, &off), 0);
-	CHECK_EQ(spex_set_model_policy(h, *id, &pol), 0);
+	CHECK(h != NULL);
 	return h;
 }
 
@@ -656,14 +646,7 @@ TEST(haproxy_check_lines)
 static void setup(void) __attribute__((constructor));
 static void setup(void)
 {
-	signal(SIGPIPE, SIG_IGN);
-	if (lt_split_build(&S, 42)) {
-		fprintf(stderr, "cannot build the test models\n");
-		exit(1);
-	}
-	tail_path = lt_write_tmp(S.tail_blob, S.tail_len, "tail.spx");
-	if (!tail_path)
-		exit(1);
+	lt_setup_tails(&S, &tail_path, NULL);
 }
 
 TEST_MAIN(T(ping_pong), T(haproxy_check_lines), T(max_conns_values),

@@ -225,14 +225,7 @@ TEST(bad_datagrams_get_their_status_or_silence)
 static void setup(void) __attribute__((constructor));
 static void setup(void)
 {
-	signal(SIGPIPE, SIG_IGN);
-	if (lt_split_build(&S, 42)) {
-		fprintf(stderr, "cannot build the test models\n");
-		exit(1);
-	}
-	tail_path = lt_write_tmp(S.tail_blob, S.tail_len, "tail.spx");
-	if (!tail_path)
-		exit(1);
+	lt_setup_tails(&S, &tail_path, NULL);
 }
 
 TEST_MAIN(T(datagram_answers_equal_the_full_network),

@@ -102,7 +102,7 @@ struct spex_wire_resp {
  * The answer to a PING. status is OK, HASH (the PING named a model_hash,
  * not all zero, that is not the tail's) or DRAINING; the first 8 bytes
  * are thus constant for a healthy tail, which a balancer's binary health
- * check matches.
+ * check matches (Documentation/offload-haproxy.rst).
  */
 struct spex_wire_pong {
 	__le32 magic;			/* SPEX_WIRE_PONG_MAGIC */

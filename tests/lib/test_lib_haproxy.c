@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: MIT OR GPL-2.0
+/*
+ * libspex through HAProxy (tools/spex-serve/haproxy.cfg, with the test's
+ * ports and a fast check interval) to 3 spex-serve backends on
+ * 127.0.0.1: a backend SIGKILLed mid-run, restarted (the health check
+ * brings it back and it takes load), SIGTERMed (it drains), and one
+ * serving another model's tail (the PING/PONG check takes it out). Every
+ * job is answered exactly once, by a tail or by the flagged fallback.
+ * Skipped when haproxy is not installed (scripts/deps/tail.list).
+ */
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lt.h"
+#include "spex_test.h"
+#include <spex/wire.h>
+
+#define N_BACK	3
+
+static struct lt_split S;
+static char *tail_path, *bad_tail_path;
+static const char *const serve_opts[] = { "-w", "1", "-s", "0", NULL };
+
+struct haproxy {
+	pid_t pid;
+	unsigned int port;
+	char cfg[256];
+};
+
+static const char *haproxy_bin(void)
+{
+	static const char *const paths[] = { "/usr/sbin/haproxy",
+					     "/usr/bin/haproxy",
+					     "/usr/local/sbin/haproxy" };
+
+	for (unsigned int i = 0; i < 3; i++)
+		if (!access(paths[i], X_OK))
+			return paths[i];
+	return NULL;
+}
+
+/* The PING line spex-serve prints for the right tail. */
+static int check_lines(char *send_line, size_t len)
+{
+	const char *serve = getenv("SPEX_SERVE");
+	char cmd[1024];
+	FILE *f;
+	int ok;
+
+	snprintf(cmd, sizeof(cmd), "%s --haproxy-check %s",
+		 serve ? serve : SPEX_SRCDIR "/build/rel/bin/spex-serve",
+		 tail_path);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	ok = fgets(send_line, (int)len, f) != NULL;
+	pclose(f);
+	return ok ? 0 : -1;
+}
+
+/* The shipped config with this test's bind, PING and servers. */
+static int haproxy_start(struct haproxy *hp, const unsigned int *ports)
+{
+	FILE *in = fopen(SPEX_SRCDIR "/tools/spex-serve/haproxy.cfg", "r");
+	char line[512], ping[512];
+	FILE *out;
+
+	memset(hp, 0, sizeof(*hp));
+	if (!in || check_lines(ping, sizeof(ping)))
+		return -1;
+	hp->port = lt_dead_port();
+	snprintf(hp->cfg, sizeof(hp->cfg), "/tmp/spex-lt-haproxy.%d.cfg",
+		 (int)getpid());
+	out = fopen(hp->cfg, "w");
+	if (!out)
+		return -1;
+	while (fgets(line, sizeof(line), in)) {
+		if (!strncmp(line, "    bind ", 9))
+			fprintf(out, "    bind 127.0.0.1:%u\n", hp->port);
+		else if (!strncmp(line, "    tcp-check send-binary", 25))
+			fputs(ping, out);
+		else if (!strncmp(line, "    default-server inter 1s", 27))
+			fprintf(out, "    default-server inter 100ms%s",
+				line + 27);
+		else if (!strncmp(line, "    log ", 8))
+			continue;
+		else if (strncmp(line, "    server ", 11))
+			fputs(line, out);
+	}
+	for (int i = 0; i < N_BACK; i++)
+		fprintf(out, "    server tail%d 127.0.0.1:%u check\n", i,
+			ports[i]);
+	fclose(in);
+	fclose(out);
+	hp->pid = fork();
+	if (hp->pid == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execl(haproxy_bin(), "haproxy", "-db", "-f", hp->cfg,
+		      (char *)NULL);
+		_exit(127);
+	}
+	/* listening, and every backend checked up */
+	for (int i = 0; i < 300; i++) {
+		int fd = lt_connect(hp->port);
+
+		if (fd >= 0) {
+			close(fd);
+			usleep(500000);	/* rise 2 x inter 100ms, and more */
+			return 0;
+		}
+		usleep(20000);
+	}
+	return -1;
+}
+
+static void haproxy_stop(struct haproxy *hp)
+{
+	if (hp->pid > 0) {
+		kill(hp->pid, SIGTERM);
+		waitpid(hp->pid, NULL, 0);
+	}
+	unlink(hp->cfg);
+}
+
+static struct spex *open_head(u32 *id, unsigned int port)
+{
+	struct spex *h = lt_open_forced(&S, id, port, 6, 10000);
+
+	CHECK(h != NULL);
+	return h;
+}
+
+struct tally {
+	u32 tail, fallback, stale;
+};
+
+/*
+ * n jobs, submitted as room frees up; mid (if not NULL) runs once after
+ * n/2 submissions. Each job completes once, with the full network's
+ * answer from a tail or the head's flagged guess.
+ */
+static struct tally run_jobs(struct spex *h, u32 id, u32 n, u32 seed,
+			     void (*mid)(void *), void *arg)
+{
+	static s8 in[512][64];
+	static int seen[512];
+	struct spex_completion c[64];
+	struct tally t = { 0 };
+	u32 next = 0, done = 0;
+
+	memset(seen, 0, sizeof(seen));
+	for (u32 i = 0; i < n; i++)
+		lt_input(&S, seed + i, in[i]);
+	while (done < n) {
+		int k;
+
+		while (next < n && spex_in_flight(h) < 32) {
+			struct spex_req r = { .model_id = id, .input = in[next],
+					      .input_len = S.in_bytes,
+					      .user_data = next };
+
+			if (spex_submit(h, &r, 1) != 1)
+				break;
+			if (++next == n / 2 && mid)
+				mid(arg);
+		}
+		k = spex_reap(h, c, 64, 1, -1);
+		CHECK(k > 0, "reap %d", k);
+		if (k <= 0)
+			break;
+		for (int j = 0; j < k; j++) {
+			u64 i = c[j].user_data;
+			struct spex_result full;
+
+			CHECK(i < n);
+			if (i >= n)
+				continue;
+			seen[i]++;
+			CHECK_EQ(c[j].res, 0);
+			if (c[j].origin == SPEX_ORIGIN_TAIL) {
+				lt_run_full(&S, in[i], &full);
+				CHECK_EQ(c[j].result.class_id, full.class_id);
+				t.tail++;
+			} else {
+				CHECK_EQ(c[j].origin, SPEX_ORIGIN_FALLBACK);
+				CHECK(c[j].result.flags & SPEX_RF_FALLBACK);
+				CHECK(c[j].tail_err < 0);
+				t.stale += c[j].tail_err == -ESTALE;
+				t.fallback++;
+			}
+		}
+		done += (u32)k;
+	}
+	for (u32 i = 0; i < n; i++)
+		CHECK_EQ(seen[i], 1);
+	return t;
+}
+
+static void kill_one(void *arg)
+{
+	lt_serve_kill(arg);
+}
+
+static void term_one(void *arg)
+{
+	kill(((struct lt_server *)arg)->pid, SIGTERM);
+}
+
+/* Connections a backend holds (a PING's count, less the prober). */
+static int backend_conns(unsigned int port)
+{
+	struct spex_wire_req q = { 0 };
+	struct spex_wire_pong p;
+	int fd = lt_connect(port), n = -1;
+
+	q.magic = htole32(SPEX_WIRE_REQ_MAGIC);
+	q.version = htole16(SPEX_WIRE_VERSION);
+	q.type = htole16(SPEX_WIRE_PING);
+	q.crc32 = htole32(spex_wire_req_crc(&q, NULL, 0));
+	if (fd >= 0 && write(fd, &q, sizeof(q)) == sizeof(q) &&
+	    lt_read_full(fd, &p, sizeof(p)))
+		n = (int)le32toh(p.conns) - 1;
+	if (fd >= 0)
+		close(fd);
+	return n;
+}
+
+TEST(kill_restart_term_behind_haproxy)
+{
+	struct lt_server sv[N_BACK];
+	unsigned int ports[N_BACK];
+	struct haproxy hp;
+	struct tally t;
+	struct spex *h;
+	u32 id;
+	int status;
+
+	if (!haproxy_bin()) {
+		printf("ok - skip: haproxy not installed\n");
+		return;
+	}
+	for (int i = 0; i < N_BACK; i++) {
+		CHECK_EQ(lt_serve_start_opts(&sv[i], tail_path, 0, serve_opts), 0);
+		ports[i] = sv[i].port;
+	}
+	CHECK_EQ(haproxy_start(&hp, ports), 0);
+
+	/* all three up: every job answered by a tail */
+	h = open_head(&id, hp.port);
+	t = run_jobs(h, id, 200, 1, NULL, NULL);
+	CHECK_EQ(t.tail, 200);
+
+	/* SIGKILL one mid-run: its jobs are retried or fall back, once */
+	t = run_jobs(h, id, 400, 1000, kill_one, &sv[1]);
+	CHECK_EQ(t.tail + t.fallback, 400);
+	CHECK(t.tail > 200, "tail %u fallback %u", t.tail, t.fallback);
+	usleep(500000);		/* fall 2 x inter 100ms */
+	t = run_jobs(h, id, 200, 2000, NULL, NULL);
+	CHECK_EQ(t.tail, 200);	/* the two left take everything */
+	spex_close(h);
+
+	/* restart it on its port: the check brings it back, it takes load */
+	CHECK_EQ(lt_serve_start_opts(&sv[1], tail_path, ports[1], serve_opts), 0);
+	usleep(600000);		/* rise 2 x inter 100ms */
+	h = open_head(&id, hp.port);
+	t = run_jobs(h, id, 200, 3000, NULL, NULL);
+	CHECK_EQ(t.tail, 200);
+	CHECK(backend_conns(ports[1]) > 0, "the restarted backend has no "
+	      "connection from HAProxy");
+
+	/* SIGTERM one mid-run: it drains, nothing is lost */
+	t = run_jobs(h, id, 400, 4000, term_one, &sv[2]);
+	CHECK_EQ(t.tail + t.fallback, 400);
+	CHECK(t.tail > 200, "tail %u fallback %u", t.tail, t.fallback);
+	CHECK_EQ(waitpid(sv[2].pid, &status, 0), sv[2].pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	sv[2].pid = 0;
+	usleep(500000);
+	t = run_jobs(h, id, 200, 5000, NULL, NULL);
+	CHECK_EQ(t.tail, 200);
+	spex_close(h);
+
+	/* the third slot now serves another model's tail: the check, which
+	 * names this model's hash, takes it out */
+	CHECK_EQ(lt_serve_start_opts(&sv[2], bad_tail_path, ports[2],
+				     serve_opts), 0);
+	h = open_head(&id, hp.port);
+	for (int tries = 0; tries < 10; tries++) {
+		usleep(300000);	/* fall 2 x inter 100ms, under load */
+		t = run_jobs(h, id, 300, 6000, NULL, NULL);
+		if (!t.stale)
+			break;
+	}
+	CHECK_EQ(t.tail, 300);
+	CHECK_EQ(t.stale, 0);
+	spex_close(h);
+
+	haproxy_stop(&hp);
+	for (int i = 0; i < N_BACK; i++)
+		CHECK_EQ(lt_serve_stop(&sv[i]), 0);
+}
+
+static void setup(void) __attribute__((constructor));
+static void setup(void)
+{
+	lt_setup_tails(&S, &tail_path, &bad_tail_path);
+}
+
+TEST_MAIN(T(kill_restart_term_behind_haproxy))
