@@ -3,13 +3,15 @@
 # carry their own position-independent copy of the core engine; the
 # shared one exports only the LIBSPEX_* symbols.
 #
-#   make install-lib    library, headers, spex.pc, spexctl, spex-serve
+#   make install-lib    library, headers, spex.pc, spexctl, spex-serve and
+#                       its systemd unit
 #   make check-lib      the lib suite alone (scripts/check-lib.sh)
 #   make bench-lib      end-to-end latency and throughput
 
 LIBSPEX_MAJOR	:= 1
 LIBSPEX_VERSION	:= 1.0.0
 LIBDIR		?= $(PREFIX)/lib
+SYSTEMDUNITDIR	?= $(PREFIX)/lib/systemd/system
 LIB_OUT		:= $(BUILD)/lib
 # <linux/spex.h> must be the uapi header, not include/linux/spex.h.
 # libspex sees core only through <spex/engine.h>; the core files it
@@ -127,3 +129,7 @@ install-lib: all
 		$(DESTDIR)$(PREFIX)/include/spex/
 	install -m 0644 include/uapi/linux/spex.h $(DESTDIR)$(PREFIX)/include/linux/
 	install -m 0755 $(SPEXCTL_BIN) $(SPEX_SERVE_BIN) $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed 's|@BINDIR@|$(PREFIX)/bin|' tools/spex-serve/spex-serve.service.in \
+		> $(DESTDIR)$(SYSTEMDUNITDIR)/spex-serve.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/spex-serve.service
