@@ -99,6 +99,21 @@ $(BENCH_NET_BIN): tests/lib/bench_net.c $(LIBSPEX_SO) $(TOOLS_COMMON_LIB) $(CORE
 bench-net: $(BENCH_NET_BIN) $(SPEX_SERVE_BIN)
 	$(Q)BUILD=$(BUILD) scripts/bench-net.sh
 
+# Not a test: tails direct and behind HAProxy, pipelining (make bench-tail).
+BENCH_TAIL_BIN	:= $(LIB_OUT)/bench_tail
+all: $(BENCH_TAIL_BIN)
+$(BENCH_TAIL_BIN): tests/lib/bench_tail.c $(LIBTEST_HELP) $(wildcard tests/lib/*.h) $(LIBSPEX_SO) $(CORE_REL_LIB)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LIBTEST_INC) \
+		-DSPEX_SRCDIR=\"$(CURDIR)\" $(CFLAGS) -pthread $< $(LIBTEST_HELP) \
+		-L$(LIB_OUT) -Wl,-rpath,$(abspath $(LIB_OUT)) -lspex \
+		$(CORE_REL_LIB) $(URING_LIBS) -lm -o $@
+
+.PHONY: bench-tail
+bench: bench-tail
+bench-tail: $(BENCH_TAIL_BIN) $(SPEX_SERVE_BIN)
+	$(Q)SPEX_SERVE=$(SPEX_SERVE_BIN) nice -n 19 $(BENCH_TAIL_BIN)
+
 CHECK_SUITES	+= lib
 DEPS_GROUPS	+= tail
 

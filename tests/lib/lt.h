@@ -69,6 +69,19 @@ int lt_serve_start_opts(struct lt_server *sv, const char *tail_path,
 int lt_serve_stop(struct lt_server *sv);
 void lt_serve_kill(struct lt_server *sv);
 
+/* HAProxy as a child: tools/spex-serve/haproxy.cfg with a free port on
+ * 127.0.0.1, the PING for tail_path, 100 ms checks and n servers
+ * 127.0.0.1:ports[i]; returns once it listens and the checks had time. */
+struct lt_haproxy {
+	pid_t pid;
+	unsigned int port;
+	char cfg[256];
+};
+const char *lt_haproxy_bin(void);	/* NULL: not installed */
+int lt_haproxy_start(struct lt_haproxy *hp, const char *tail_path,
+		     const unsigned int *ports, unsigned int n);
+void lt_haproxy_stop(struct lt_haproxy *hp);
+
 /* A fake tail server in a thread. */
 enum lt_fake_mode {
 	LT_FAKE_GARBAGE,	/* read a request, answer 64 random bytes */

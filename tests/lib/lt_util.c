@@ -480,3 +480,103 @@ struct spex *lt_open_forced(const struct lt_split *s, u32 *id,
 	}
 	return h;
 }
+
+const char *lt_haproxy_bin(void)
+{
+	static const char *const paths[] = { "/usr/sbin/haproxy",
+					     "/usr/bin/haproxy",
+					     "/usr/local/sbin/haproxy" };
+
+	for (unsigned int i = 0; i < 3; i++)
+		if (!access(paths[i], X_OK))
+			return paths[i];
+	return NULL;
+}
+
+/* The PING line spex-serve prints for the right tail. */
+static int check_lines(const char *tail_path, char *send_line, size_t len)
+{
+	const char *serve = getenv("SPEX_SERVE");
+	char cmd[1024];
+	FILE *f;
+	int ok;
+
+	snprintf(cmd, sizeof(cmd), "%s --haproxy-check %s",
+		 serve ? serve : SPEX_SRCDIR "/build/rel/bin/spex-serve",
+		 tail_path);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	ok = fgets(send_line, (int)len, f) != NULL;
+	pclose(f);
+	return ok ? 0 : -1;
+}
+
+/* The shipped config with this test's bind, PING and servers. */
+int lt_haproxy_start(struct lt_haproxy *hp, const char *tail_path,
+		     const unsigned int *ports, unsigned int n)
+{
+	FILE *in = fopen(SPEX_SRCDIR "/tools/spex-serve/haproxy.cfg", "r");
+	char line[512], ping[512];
+	static unsigned int seq;
+	FILE *out;
+
+	memset(hp, 0, sizeof(*hp));
+	if (!in || check_lines(tail_path, ping, sizeof(ping)))
+		return -1;
+	hp->port = lt_dead_port();
+	snprintf(hp->cfg, sizeof(hp->cfg), "/tmp/spex-lt-haproxy.%d.%u.cfg",
+		 (int)getpid(), seq++);
+	out = fopen(hp->cfg, "w");
+	if (!out)
+		return -1;
+	while (fgets(line, sizeof(line), in)) {
+		if (!strncmp(line, "    bind ", 9))
+			fprintf(out, "    bind 127.0.0.1:%u\n", hp->port);
+		else if (!strncmp(line, "    tcp-check send-binary", 25))
+			fputs(ping, out);
+		else if (!strncmp(line, "    default-server inter 1s", 27))
+			fprintf(out, "    default-server inter 100ms%s",
+				line + 27);
+		else if (!strncmp(line, "    log ", 8))
+			continue;
+		else if (strncmp(line, "    server ", 11))
+			fputs(line, out);
+	}
+	for (unsigned int i = 0; i < n; i++)
+		fprintf(out, "    server tail%u 127.0.0.1:%u check\n", i,
+			ports[i]);
+	fclose(in);
+	fclose(out);
+	hp->pid = fork();
+	if (hp->pid == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execl(lt_haproxy_bin(), "haproxy", "-db", "-f", hp->cfg,
+		      (char *)NULL);
+		_exit(127);
+	}
+	/* listening, and every backend checked up */
+	for (int i = 0; i < 300; i++) {
+		int fd = lt_connect(hp->port);
+
+		if (fd >= 0) {
+			close(fd);
+			usleep(500000);	/* rise 2 x inter 100ms, and more */
+			return 0;
+		}
+		usleep(20000);
+	}
+	return -1;
+}
+
+void lt_haproxy_stop(struct lt_haproxy *hp)
+{
+	if (hp->pid > 0) {
+		kill(hp->pid, SIGTERM);
+		waitpid(hp->pid, NULL, 0);
+	}
+	unlink(hp->cfg);
+}

@@ -10,7 +10,6 @@
  */
 #include <endian.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,110 +26,6 @@
 static struct lt_split S;
 static char *tail_path, *bad_tail_path;
 static const char *const serve_opts[] = { "-w", "1", "-s", "0", NULL };
-
-struct haproxy {
-	pid_t pid;
-	unsigned int port;
-	char cfg[256];
-};
-
-static const char *haproxy_bin(void)
-{
-	static const char *const paths[] = { "/usr/sbin/haproxy",
-					     "/usr/bin/haproxy",
-					     "/usr/local/sbin/haproxy" };
-
-	for (unsigned int i = 0; i < 3; i++)
-		if (!access(paths[i], X_OK))
-			return paths[i];
-	return NULL;
-}
-
-/* The PING line spex-serve prints for the right tail. */
-static int check_lines(char *send_line, size_t len)
-{
-	const char *serve = getenv("SPEX_SERVE");
-	char cmd[1024];
-	FILE *f;
-	int ok;
-
-	snprintf(cmd, sizeof(cmd), "%s --haproxy-check %s",
-		 serve ? serve : SPEX_SRCDIR "/build/rel/bin/spex-serve",
-		 tail_path);
-	f = popen(cmd, "r");
-	if (!f)
-		return -1;
-	ok = fgets(send_line, (int)len, f) != NULL;
-	pclose(f);
-	return ok ? 0 : -1;
-}
-
-/* The shipped config with this test's bind, PING and servers. */
-static int haproxy_start(struct haproxy *hp, const unsigned int *ports)
-{
-	FILE *in = fopen(SPEX_SRCDIR "/tools/spex-serve/haproxy.cfg", "r");
-	char line[512], ping[512];
-	FILE *out;
-
-	memset(hp, 0, sizeof(*hp));
-	if (!in || check_lines(ping, sizeof(ping)))
-		return -1;
-	hp->port = lt_dead_port();
-	snprintf(hp->cfg, sizeof(hp->cfg), "/tmp/spex-lt-haproxy.%d.cfg",
-		 (int)getpid());
-	out = fopen(hp->cfg, "w");
-	if (!out)
-		return -1;
-	while (fgets(line, sizeof(line), in)) {
-		if (!strncmp(line, "    bind ", 9))
-			fprintf(out, "    bind 127.0.0.1:%u\n", hp->port);
-		else if (!strncmp(line, "    tcp-check send-binary", 25))
-			fputs(ping, out);
-		else if (!strncmp(line, "    default-server inter 1s", 27))
-			fprintf(out, "    default-server inter 100ms%s",
-				line + 27);
-		else if (!strncmp(line, "    log ", 8))
-			continue;
-		else if (strncmp(line, "    server ", 11))
-			fputs(line, out);
-	}
-	for (int i = 0; i < N_BACK; i++)
-		fprintf(out, "    server tail%d 127.0.0.1:%u check\n", i,
-			ports[i]);
-	fclose(in);
-	fclose(out);
-	hp->pid = fork();
-	if (hp->pid == 0) {
-		int fd = open("/dev/null", O_WRONLY);
-
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execl(haproxy_bin(), "haproxy", "-db", "-f", hp->cfg,
-		      (char *)NULL);
-		_exit(127);
-	}
-	/* listening, and every backend checked up */
-	for (int i = 0; i < 300; i++) {
-		int fd = lt_connect(hp->port);
-
-		if (fd >= 0) {
-			close(fd);
-			usleep(500000);	/* rise 2 x inter 100ms, and more */
-			return 0;
-		}
-		usleep(20000);
-	}
-	return -1;
-}
-
-static void haproxy_stop(struct haproxy *hp)
-{
-	if (hp->pid > 0) {
-		kill(hp->pid, SIGTERM);
-		waitpid(hp->pid, NULL, 0);
-	}
-	unlink(hp->cfg);
-}
 
 static struct spex *open_head(u32 *id, unsigned int port)
 {
@@ -239,13 +134,13 @@ TEST(kill_restart_term_behind_haproxy)
 {
 	struct lt_server sv[N_BACK];
 	unsigned int ports[N_BACK];
-	struct haproxy hp;
+	struct lt_haproxy hp;
 	struct tally t;
 	struct spex *h;
 	u32 id;
 	int status;
 
-	if (!haproxy_bin()) {
+	if (!lt_haproxy_bin()) {
 		printf("ok - skip: haproxy not installed\n");
 		return;
 	}
@@ -253,7 +148,7 @@ TEST(kill_restart_term_behind_haproxy)
 		CHECK_EQ(lt_serve_start_opts(&sv[i], tail_path, 0, serve_opts), 0);
 		ports[i] = sv[i].port;
 	}
-	CHECK_EQ(haproxy_start(&hp, ports), 0);
+	CHECK_EQ(lt_haproxy_start(&hp, tail_path, ports, N_BACK), 0);
 
 	/* all three up: every job answered by a tail */
 	h = open_head(&id, hp.port);
@@ -305,7 +200,7 @@ TEST(kill_restart_term_behind_haproxy)
 	CHECK_EQ(t.stale, 0);
 	spex_close(h);
 
-	haproxy_stop(&hp);
+	lt_haproxy_stop(&hp);
 	for (int i = 0; i < N_BACK; i++)
 		CHECK_EQ(lt_serve_stop(&sv[i]), 0);
 }
