@@ -490,6 +490,11 @@ int main(int argc, char **argv)
 		cfg_text = text;
 	}
 
+	/* The output directory before any training: a bad --out must not
+	 * cost a training run. */
+	if (outdir && mkdir(outdir, 0755) && errno != EEXIST)
+		die("--out %s: %s", outdir, strerror(errno));
+
 	/* Data. */
 	if (!images) {
 		const char *base = getenv("SPEX_DATA");
@@ -669,8 +674,6 @@ int main(int argc, char **argv)
 
 	/* Write. */
 	if (outdir) {
-		if (mkdir(outdir, 0755) && errno != EEXIST)
-			die("%s: %s", outdir, strerror(errno));
 		if (hb) {
 			write_file(outdir, "head.spx", hb, hl);
 			write_file(outdir, "tail.spx", tb, tl);
