@@ -155,6 +155,16 @@ class Models(unittest.TestCase):
             m.set_policy("auto", [1.5])
         with self.assertRaises(ValueError):
             m.set_policy("sometimes")
+        m.set_policy("auto", net_mode="deadline", rttvar_k=2,
+                     deadline_us=50000)
+        info = self.h.describe(m.id)
+        self.assertEqual((info.net_mode, info.rttvar_k, info.deadline_us),
+                         ("deadline", 2, 50000))
+        with self.assertRaises(spex.SpexError) as cm:
+            m.set_policy("auto", net_mode="deadline")  # needs a deadline
+        self.assertEqual(cm.exception.errno, errno.EINVAL)
+        with self.assertRaises(ValueError):
+            m.set_policy("auto", net_mode="psychic")
         m.unload()
 
     def test_submit_reap(self):

@@ -26,7 +26,9 @@ struct spex_policy {
     uint32_t mode;
     uint32_t n_thresholds;
     uint32_t threshold_q16[8];
-    uint32_t reserved[2];
+    uint16_t net_mode;
+    uint16_t rttvar_k;
+    uint32_t deadline_us;
 };
 
 struct spex_result {

@@ -30,6 +30,7 @@ DECISIONS = ("exit", "offload", "final")
 DECISION_EXIT, DECISION_OFFLOAD, DECISION_FINAL = 0, 1, 2
 ORIGINS = ("error", "local", "tail", "fallback", "bottleneck")
 MODES = {"auto": 0, "local": 1, "offload": 2}
+NET_MODES = {"confidence": 0, "deadline": 1, "adaptive": 2}
 ROLES = ("full", "head", "tail")
 DTYPES = ("int8", "f32")
 NO_EXIT = 0xffffffff
@@ -126,6 +127,10 @@ class ModelInfo:
         self.output_q = _qparam(d.output_q)
         mode = [k for k, v in MODES.items() if v == d.policy.mode]
         self.policy_mode = mode[0] if mode else d.policy.mode
+        net = [k for k, v in NET_MODES.items() if v == d.policy.net_mode]
+        self.net_mode = net[0] if net else d.policy.net_mode
+        self.rttvar_k = d.policy.rttvar_k
+        self.deadline_us = d.policy.deadline_us
         self.thresholds = [d.policy.threshold_q16[i] / Q16
                            for i in range(d.policy.n_thresholds)]
         self.layers = layers
@@ -225,8 +230,8 @@ class Model:
     def infer(self, x, **kw):
         return self.handle.infer(self.id, x, **kw)
 
-    def set_policy(self, mode="auto", thresholds=None):
-        self.handle.set_policy(self.id, mode, thresholds)
+    def set_policy(self, mode="auto", thresholds=None, **net):
+        self.handle.set_policy(self.id, mode, thresholds, **net)
 
     def set_offload(self, host, port=0, deadline_ms=0, max_conns=0):
         self.handle.set_offload(self.id, host, port, deadline_ms, max_conns)
@@ -370,13 +375,22 @@ class Spex:
         info = self._descs.get(model_id)
         return info if info is not None else self.describe(model_id)
 
-    def set_policy(self, model_id, mode="auto", thresholds=None):
+    def set_policy(self, model_id, mode="auto", thresholds=None,
+                   net_mode="confidence", rttvar_k=0, deadline_us=0):
         """mode "auto", "local" or "offload"; thresholds: one confidence
-        in [0, 1] per exit, or None to keep the file's."""
+        in [0, 1] per exit, or None to keep the file's. net_mode
+        "confidence" (thresholds only), "deadline" or "adaptive" (offload
+        only when RTT + rttvar_k * RTTVAR fits deadline_us; adaptive also
+        keeps within the link's capacity)."""
         if mode not in MODES:
             raise ValueError("mode must be one of %s" % list(MODES))
+        if net_mode not in NET_MODES:
+            raise ValueError("net_mode must be one of %s" % list(NET_MODES))
         p = ffi.new("struct spex_policy *")
         p.mode = MODES[mode]
+        p.net_mode = NET_MODES[net_mode]
+        p.rttvar_k = rttvar_k
+        p.deadline_us = deadline_us
         th = list(thresholds or [])
         if len(th) > 8:
             raise ValueError("at most 8 thresholds")
