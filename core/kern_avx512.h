@@ -83,6 +83,94 @@ static ALWAYS_INLINE void xs_to_u8(const s16 *xs, u8 *u, u32 n, s32 c)
 		u[i] = (u8)(xs[i] + c);
 }
 
+/*
+ * Row blocking for the batched kernels: four rows at a time, rows with
+ * the same run starts together, so that they share every input load.
+ * The first row's nearest twin (within SPEX_GROUP_AHEAD) gives a period
+ * P; a block is r, then r + P, r + 2P, ... that really have r's runs,
+ * filled up with the next rows not yet done. In passes of
+ * SPEX_GROUP_ROWS rows (a bitmap on the stack).
+ */
+#define SPEX_GROUP_ROWS		1024
+#define SPEX_GROUP_AHEAD	64
+
+static ALWAYS_INLINE int same_runs(const struct spex_fc *fc, u32 ra, u32 rb)
+{
+	const u32 *a = fc->seg + (size_t)ra * fc->nseg;
+	const u32 *b = fc->seg + (size_t)rb * fc->nseg;
+	u32 s;
+
+	for (s = 0; s < fc->nseg; s++)
+		if (a[s] != b[s])
+			return 0;
+	return 1;
+}
+
+static ALWAYS_INLINE int all_same_runs(const struct spex_fc *fc,
+				       const u32 *r)
+{
+	return same_runs(fc, r[0], r[1]) && same_runs(fc, r[0], r[2]) &&
+	       same_runs(fc, r[0], r[3]);
+}
+
+static inline u32 group_period(const struct spex_fc *fc, u32 o0, u32 o1)
+{
+	u32 q;
+
+	if (fc->layout == SPEX_FC_GATHER)
+		return 0;
+	for (q = o0 + 1; q < o1 && q <= o0 + SPEX_GROUP_AHEAD; q++)
+		if (same_runs(fc, o0, q))
+			return q - o0;
+	return 0;
+}
+
+#define GROUP_BIT(d, g, q)	((d)[((q) - (g)) / 64] >> (((q) - (g)) % 64) & 1)
+#define GROUP_SET(d, g, q)	((d)[((q) - (g)) / 64] |= 1ull << (((q) - (g)) % 64))
+
+/*
+ * The block that starts at row r of the pass [g, e) into rr[0..3]
+ * (repeats of r fill a short block); 0 if r is already done.
+ */
+static inline int group_block(const struct spex_fc *fc, u64 *done, u32 g,
+			      u32 e, u32 r, u32 period, u32 *rr)
+{
+	u32 q, n = 1;
+
+	if (GROUP_BIT(done, g, r))
+		return 0;
+	GROUP_SET(done, g, r);
+	rr[0] = r;
+	for (q = r + period; period && q < e && n < 4; q += period)
+		if (!GROUP_BIT(done, g, q) && same_runs(fc, r, q)) {
+			GROUP_SET(done, g, q);
+			rr[n++] = q;
+		}
+	for (q = r + 1; q < e && n < 4; q++)
+		if (!GROUP_BIT(done, g, q)) {
+			GROUP_SET(done, g, q);
+			rr[n++] = q;
+		}
+	for (; n < 4; n++)
+		rr[n] = r;
+	return 1;
+}
+
+/* for each block rr of rows [o0, o1): BODY */
+#define FOR_EACH_ROW_BLOCK(fc, o0, o1, rr, BODY)			\
+	do {								\
+		u64 _done[SPEX_GROUP_ROWS / 64];			\
+		u32 _p = group_period(fc, o0, o1), _g, _r;		\
+		for (_g = (o0); _g < (o1); _g += SPEX_GROUP_ROWS) {	\
+			u32 _e = (o1) - _g < SPEX_GROUP_ROWS ? (o1) :	\
+				 _g + SPEX_GROUP_ROWS;			\
+			memset(_done, 0, sizeof(_done));		\
+			for (_r = _g; _r < _e; _r++)			\
+				if (group_block(fc, _done, _g, _e, _r, _p, rr)) \
+					BODY;				\
+		}							\
+	} while (0)
+
 /* Row r's int8 output from its raw sum (bias, requantize). */
 static ALWAYS_INLINE void out1_i8(const struct spex_fc *fc, s8 *y, u32 r,
 				  u32 sum, s32 lo)

@@ -4,8 +4,12 @@
  * spex_kernels.fc_f32_batch, register-blocked 4 rows x 32 batch items
  * (eight zmm accumulators). Each weight is broadcast once and serves 32
  * items; rows whose runs start at the same inputs (dense-like WINDOW
- * rows) also share every input load across the four rows, so one load of
- * a batch vector feeds four FMAs. Batch tails are masked. Results agree
+ * rows, and the rows of different sweeps of a clash-free pattern with
+ * zero starts, which read the same window) also share every input load
+ * across the four rows, so one load of a batch vector feeds four FMAs:
+ * the first row's nearest twin gives a period P, and rows r, r + P,
+ * r + 2P, r + 3P that really have the same runs are blocked together
+ * (others fill up with the next rows in order). Batch tails are masked. Results agree
  * with the scalar kernel within rounding (test_kernels.c).
  */
 #include "kern_avx512.h"
@@ -13,19 +17,6 @@
 
 #if defined(SPEX_HAVE_AVX512) && SPEX_CORE_FLOAT
 #define ROWS4(X)	X(0) X(1) X(2) X(3)
-
-/* Do rows ra and rb read the same inputs (same run starts)? */
-static int same_runs(const struct spex_fc *fc, u32 ra, u32 rb)
-{
-	const u32 *a = fc->seg + (size_t)ra * fc->nseg;
-	const u32 *b = fc->seg + (size_t)rb * fc->nseg;
-	u32 s;
-
-	for (s = 0; s < fc->nseg; s++)
-		if (a[s] != b[s])
-			return 0;
-	return 1;
-}
 
 /* Rows r0..r3 (repeats allowed), items [b, b + 32) under m0, m1. */
 static void fcb_4x32(const struct spex_fc *fc, const float *xs, float *y,
@@ -58,8 +49,7 @@ static void fcb_4x32(const struct spex_fc *fc, const float *xs, float *y,
 			ROWS4(ROW)
 #undef ROW
 		}
-	} else if (same_runs(fc, r[0], r[1]) && same_runs(fc, r[0], r[2]) &&
-		   same_runs(fc, r[0], r[3])) {
+	} else if (all_same_runs(fc, r)) {
 		for (s = 0; s < nseg; s++) {
 			const float *x = xs + fc->seg[(size_t)r[0] * nseg + s] *
 					 B + b;
@@ -113,18 +103,16 @@ static void fcb_4x32(const struct spex_fc *fc, const float *xs, float *y,
 void spex_fc_f32_batch_avx512(const struct spex_fc *fc, const float *xs,
 			      float *y, u32 batch, u32 o0, u32 o1)
 {
-	u32 r, b, j, rr[4];
+	u32 b, rr[4];
 
-	for (r = o0; r < o1; r += 4) {
-		for (j = 0; j < 4; j++)
-			rr[j] = r + j < o1 ? r + j : r;
+	FOR_EACH_ROW_BLOCK(fc, o0, o1, rr, {
 		for (b = 0; b < batch; b += 32) {
-			u32 n = batch - b < 32 ? batch - b : 32;
+			u32 k = batch - b < 32 ? batch - b : 32;
 
 			fcb_4x32(fc, xs, y, batch, rr, b,
-				 mask16(n < 16 ? n : 16),
-				 mask16(n > 16 ? n - 16 : 0));
+				 mask16(k < 16 ? k : 16),
+				 mask16(k > 16 ? k - 16 : 0));
 		}
-	}
+	});
 }
 #endif /* SPEX_HAVE_AVX512 && SPEX_CORE_FLOAT */

@@ -4,8 +4,8 @@
  * spex_kernels.fc_i8_batch, register-blocked 4 rows x 32 batch items.
  * For 32 items, vpmaddwd with (w, 0) pairs gives the even items' exact
  * s32 products and with (0, w) the odd items', so each weight serves 32
- * items with two instructions; rows with the same run starts share every
- * input load. Batch tails are masked. Bit-exact with
+ * items with two instructions; rows with the same run starts are blocked
+ * together (kern_avx512.h) and share every input load. Batch tails are masked. Bit-exact with
  * kern_fc_i8_batch_scalar.c (sums mod 2^32, spex_requant_out's rounding).
  */
 #include "kern_avx512.h"
@@ -13,18 +13,6 @@
 
 #ifdef SPEX_HAVE_AVX512
 #define ROWS4(X)	X(0) X(1) X(2) X(3)
-
-static int same_runs(const struct spex_fc *fc, u32 ra, u32 rb)
-{
-	const u32 *a = fc->seg + (size_t)ra * fc->nseg;
-	const u32 *b = fc->seg + (size_t)rb * fc->nseg;
-	u32 s;
-
-	for (s = 0; s < fc->nseg; s++)
-		if (a[s] != b[s])
-			return 0;
-	return 1;
-}
 
 /* Even/odd item sums back to item order; bias, requantize, store n. */
 static ALWAYS_INLINE void out32(const struct spex_fc *fc, s8 *y, u32 r,
@@ -80,8 +68,7 @@ static void fcb_4x32(const struct spex_fc *fc, const s16 *xs, s8 *y,
 			ROWS4(ROW)
 #undef ROW
 		}
-	} else if (same_runs(fc, r[0], r[1]) && same_runs(fc, r[0], r[2]) &&
-		   same_runs(fc, r[0], r[3])) {
+	} else if (all_same_runs(fc, r)) {
 		for (s = 0; s < nseg; s++) {
 			const s16 *x = xs + fc->seg[(size_t)r[0] * nseg + s] *
 				       B + b;
@@ -121,14 +108,12 @@ void spex_fc_i8_batch_avx512(const struct spex_fc *fc, const s16 *xs, s8 *y,
 			     u32 batch, u32 o0, u32 o1)
 {
 	s32 lo = fc->relu ? fc->out_zp : -128;
-	u32 r, b, j, rr[4];
+	u32 b, rr[4];
 
-	for (r = o0; r < o1; r += 4) {
-		for (j = 0; j < 4; j++)
-			rr[j] = r + j < o1 ? r + j : r;
+	FOR_EACH_ROW_BLOCK(fc, o0, o1, rr, {
 		for (b = 0; b < batch; b += 32)
 			fcb_4x32(fc, xs, y, batch, rr, b,
 				 mask32(batch - b), lo);
-	}
+	});
 }
 #endif /* SPEX_HAVE_AVX512 */

@@ -10,7 +10,8 @@
  * bytes (two zmm). A WINDOW/BANKED row then reads, for every four edges
  * of a run starting at f, the two vectors Q[f + i] against one broadcast
  * quad of its weights: each weight load serves 32 items, and four rows
- * are register-blocked (eight accumulators). Each row subtracts
+ * are register-blocked (eight accumulators), rows with the same run
+ * starts together so that they share the quad loads (kern_avx512.h). Each row subtracts
  * (in_zp + 128) times its weight sum, which is exact mod 2^32:
  * bit-exact with kern_fc_i8_batch_scalar.c.
  *
@@ -122,6 +123,30 @@ static void fcq_4x32(const struct spex_fc *fc, const u8 *Q, s8 *y, size_t B,
 	ROWS4(DECL)
 #undef DECL
 
+	if (all_same_runs(fc, r)) {
+		/* one quad load serves the four rows */
+		for (s = 0; s < nseg; s++) {
+			const u8 *qs = Q + (size_t)fc->seg[(size_t)r[0] * nseg + s] *
+				       4 * QB;
+
+			for (i = 0; i < len; i += 4) {
+				u32 n = len - i < 4 ? len - i : 4;
+				__m512i x0 = _mm512_loadu_si512(qs + (size_t)i * 4 * QB);
+				__m512i x1 = _mm512_loadu_si512(qs + (size_t)i * 4 * QB + 64);
+#define ROW(j)	{							\
+		__m512i wv = wquad(w##j + i, n);			\
+		a##j = _mm512_dpbusd_epi32(a##j, x0, wv);		\
+		h##j = _mm512_dpbusd_epi32(h##j, x1, wv);		\
+	}
+				ROWS4(ROW)
+#undef ROW
+			}
+#define ADV(j)	w##j += len;
+			ROWS4(ADV)
+#undef ADV
+		}
+		goto out;
+	}
 	for (s = 0; s < nseg; s++) {
 #define QP(j)	const u8 *q##j = Q + (size_t)fc->seg[(size_t)r[j] * nseg + s] * 4 * QB;
 		ROWS4(QP)
@@ -142,6 +167,7 @@ static void fcq_4x32(const struct spex_fc *fc, const u8 *Q, s8 *y, size_t B,
 		ROWS4(ADV)
 #undef ADV
 	}
+out:
 #define OUT(j)	out32(fc, y + (size_t)r[j] * B + b, r[j], a##j, h##j,	\
 		      (s32)((u32)c * (u32)wsum(fc->w8 + (size_t)r[j] * d, d)), \
 		      m, lo);
@@ -154,7 +180,7 @@ void spex_fc_i8_batch_avx512vnni(const struct spex_fc *fc, const s16 *xs,
 {
 	s32 lo = fc->relu ? fc->out_zp : -128, c = fc->in_zp + 128;
 	size_t L = fc->xs_len;
-	u32 r, b, j, rr[4];
+	u32 b, rr[4];
 	u8 *U, *Q;
 
 	if (fc->layout == SPEX_FC_GATHER || c < 0 || c > 255 ||
@@ -167,11 +193,8 @@ void spex_fc_i8_batch_avx512vnni(const struct spex_fc *fc, const s16 *xs,
 		u32 n = batch - b < QB ? batch - b : QB;
 
 		stage_quads(fc, xs, batch, b, n, c, U, Q);
-		for (r = o0; r < o1; r += 4) {
-			for (j = 0; j < 4; j++)
-				rr[j] = r + j < o1 ? r + j : r;
-			fcq_4x32(fc, Q, y, batch, rr, b, mask32(n), c, lo);
-		}
+		FOR_EACH_ROW_BLOCK(fc, o0, o1, rr,
+			fcq_4x32(fc, Q, y, batch, rr, b, mask32(n), c, lo));
 	}
 	free(U);
 }
