@@ -33,9 +33,20 @@ struct spex_model;		/* core engine */
 struct lib_job;
 
 /* A tail server endpoint and its connection pool. */
-struct lib_tail {
+#define LIB_MAX_ENDPOINTS	8	/* "host:port,host:port,..." */
+#define LIB_EP_DOWN_NS		1000000000ull	/* skipped after a failure */
+
+/* One address of a tail (spex_offload_opts.host may list several). */
+struct lib_endpoint {
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
+	uint64_t down_until;		/* ns: not chosen before, if others */
+};
+
+struct lib_tail {
+	struct lib_endpoint ep[LIB_MAX_ENDPOINTS];
+	uint32_t n_ep;
+	uint32_t next_ep;		/* round robin over new connections */
 	uint32_t deadline_ms;
 	uint32_t max_conns;
 	uint32_t n_open;		/* connections open: idle + busy */
@@ -104,6 +115,7 @@ struct lib_job {
 	uint64_t t_submit;		/* ns: the per-job deadline's start */
 	uint64_t t_sent;		/* ns: the exchange began */
 	int fd;				/* connection, or -1 */
+	uint32_t ep;			/* its endpoint, if opened by this job */
 	int32_t net_err;		/* first error of this attempt */
 	struct spex_req req;
 	struct lib_model *model;

@@ -33,22 +33,91 @@
 
 #include "libspex_int.h"
 
-int lib_tail_resolve(const struct spex_offload_opts *o, struct lib_tail *t)
+static int resolve_one(const char *host, unsigned int port,
+		       struct lib_endpoint *ep)
 {
 	struct addrinfo hints = { 0 }, *ai;
-	char port[8];
+	char portstr[8];
 	int ret;
 
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICSERV;
-	snprintf(port, sizeof(port), "%u", o->port);
-	ret = getaddrinfo(o->host, port, &hints, &ai);
+	snprintf(portstr, sizeof(portstr), "%u", port);
+	ret = getaddrinfo(host, portstr, &hints, &ai);
 	if (ret)
 		return ret == EAI_MEMORY ? -ENOMEM : -EHOSTUNREACH;
-	memcpy(&t->addr, ai->ai_addr, ai->ai_addrlen);
-	t->addrlen = ai->ai_addrlen;
+	memcpy(&ep->addr, ai->ai_addr, ai->ai_addrlen);
+	ep->addrlen = ai->ai_addrlen;
 	freeaddrinfo(ai);
 	return 0;
+}
+
+/*
+ * host is one address, or several separated by commas, each "HOST",
+ * "HOST:PORT" or "[IPV6]:PORT" (o->port where none is given).
+ */
+int lib_tail_resolve(const struct spex_offload_opts *o, struct lib_tail *t)
+{
+	const char *p = o->host;
+
+	t->n_ep = 0;
+	while (*p) {
+		char item[256], *host = item, *colon;
+		size_t len = strcspn(p, ",");
+		unsigned long port = o->port;
+		int ret;
+
+		if (!len || len >= sizeof(item) || t->n_ep == LIB_MAX_ENDPOINTS)
+			return -EINVAL;
+		memcpy(item, p, len);
+		item[len] = 0;
+		p += len;
+		if (*p == ',' && !*++p)
+			return -EINVAL;		/* a trailing comma */
+		if (*host == '[') {		/* [v6] or [v6]:port */
+			char *end = strchr(host, ']');
+
+			if (!end)
+				return -EINVAL;
+			*end = 0;
+			colon = end[1] == ':' ? end + 1 : NULL;
+			if (end[1] && !colon)
+				return -EINVAL;
+			host++;
+		} else {
+			colon = strchr(host, ':');
+			if (colon && strchr(colon + 1, ':'))
+				colon = NULL;	/* a bare IPv6 address */
+		}
+		if (colon) {
+			char *end;
+
+			*colon = 0;
+			port = strtoul(colon + 1, &end, 10);
+			if (*end || !port || port > 65535)
+				return -EINVAL;
+		}
+		ret = resolve_one(host, (unsigned int)port, &t->ep[t->n_ep]);
+		if (ret)
+			return ret;
+		t->n_ep++;
+	}
+	return t->n_ep ? 0 : -EINVAL;
+}
+
+/* Round robin over the endpoints, skipping those that failed lately
+ * unless all have. */
+static uint32_t pick_endpoint(struct lib_tail *t)
+{
+	uint64_t now = lib_now_ns();
+
+	for (uint32_t k = 0; k < t->n_ep; k++) {
+		uint32_t e = t->next_ep++ % t->n_ep;
+
+		if (t->ep[e].down_until <= now)
+			return e;
+	}
+	return t->next_ep++ % t->n_ep;
 }
 
 static void flush_idle(struct lib_tail *t)
@@ -136,8 +205,9 @@ static void exchange(struct spex *h, struct lib_job *j, int fd, bool connect)
 	j->resp_ok = false;
 	if (connect) {
 		sqe = lib_get_sqe(h);
-		io_uring_prep_connect(sqe, fd, (struct sockaddr *)&t->addr,
-				      t->addrlen);
+		io_uring_prep_connect(sqe, fd,
+				      (struct sockaddr *)&t->ep[j->ep].addr,
+				      t->ep[j->ep].addrlen);
 		sqe->flags |= IOSQE_IO_LINK;
 		io_uring_sqe_set_data64(sqe, lib_op_data(j, OP_CONNECT));
 		j->net_ops++;
@@ -190,7 +260,8 @@ static void conn_acquire(struct spex *h, struct lib_job *j, bool fresh)
 			return;
 		}
 	}
-	fd = socket(t->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	j->ep = pick_endpoint(t);
+	fd = socket(t->ep[j->ep].addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		fail_now(h, j, -errno);
 		return;
@@ -307,6 +378,13 @@ static bool retryable(int32_t err)
 	return err == -ECONNRESET || err == -EPIPE || err == -ENOTCONN;
 }
 
+/* Errors of one endpoint that another may not have. */
+static bool endpoint_failed(int32_t err)
+{
+	return retryable(err) || err == -ECONNREFUSED || err == -EBUSY ||
+	       err == -ESTALE || err == -EHOSTUNREACH || err == -ENETUNREACH;
+}
+
 /* Every op of this exchange has completed. */
 static void attempt_done(struct spex *h, struct lib_job *j)
 {
@@ -330,6 +408,13 @@ static void attempt_done(struct spex *h, struct lib_job *j)
 			j->retried = true;
 			h->stats.retries++;
 			flush_idle(t);
+			conn_acquire(h, j, true);
+		} else if (!j->conn_reused && !j->retried && t->n_ep > 1 &&
+			   endpoint_failed(j->net_err)) {
+			/* this endpoint failed: once more on the next one */
+			t->ep[j->ep].down_until = lib_now_ns() + LIB_EP_DOWN_NS;
+			j->retried = true;
+			h->stats.retries++;
 			conn_acquire(h, j, true);
 		} else {
 			if (!j->net_err)

@@ -120,7 +120,12 @@ int spex_set_model_policy(struct spex *h, uint32_t model_id,
  * its output buffer and origin SPEX_ORIGIN_BOTTLENECK.
  */
 struct spex_offload_opts {
-	const char *host;		/* numeric IPv4/IPv6 address or name */
+	const char *host;		/* numeric IPv4/IPv6 address or name;
+					 * or up to 8, comma-separated, each
+					 * HOST, HOST:PORT or [IPV6]:PORT
+					 * (libspex 1.3): new connections go
+					 * round robin, a job that fails on
+					 * one is retried once on the next */
 	uint16_t port;
 	uint16_t reserved0;		/* must be 0 */
 	uint32_t deadline_ms;		/* per job, from the head's decision;

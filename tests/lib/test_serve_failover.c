@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT OR GPL-2.0
 /*
- * libspex through HAProxy (tools/spex-serve/haproxy.cfg, with the test's
- * ports and a fast check interval) to 3 spex-serve backends on
- * 127.0.0.1: a backend SIGKILLed mid-run, restarted (the health check
- * brings it back and it takes load), SIGTERMed (it drains), and one
- * serving another model's tail (the PING/PONG check takes it out). Every
- * job is answered exactly once, by a tail or by the flagged fallback.
- * Skipped when haproxy is not installed (scripts/deps/tail.list).
+ * 3 spex-serve backends on 127.0.0.1, reached two ways: through HAProxy
+ * (tools/spex-serve/haproxy.cfg, with the test's ports and a fast check
+ * interval; skipped when haproxy is not installed, scripts/deps/tail.list)
+ * and directly, libspex given the three as one endpoint list. Either
+ * way: a backend SIGKILLed mid-run, restarted (it takes load again),
+ * SIGTERMed (it drains); behind HAProxy also one serving another model's
+ * tail (the PING/PONG check takes it out). Every job is answered exactly
+ * once, by a tail or by the flagged fallback.
  */
 #include <endian.h>
 #include <errno.h>
@@ -32,6 +33,22 @@ static struct spex *open_head(u32 *id, unsigned int port)
 	struct spex *h = lt_open_forced(&S, id, port, 6, 10000);
 
 	CHECK(h != NULL);
+	return h;
+}
+
+/* A handle whose tail is the endpoint list of the three backends. */
+static struct spex *open_list(u32 *id, const unsigned int *ports)
+{
+	struct spex *h = lt_open_forced(&S, id, ports[0], 6, 10000);
+	char list[128];
+	struct spex_offload_opts off = { .host = list, .port = 1,
+					 .deadline_ms = 10000,
+					 .max_conns = 6 };
+
+	CHECK(h != NULL);
+	snprintf(list, sizeof(list), "127.0.0.1:%u,127.0.0.1:%u,[::ffff:127.0.0.1]:%u",
+		 ports[0], ports[1], ports[2]);
+	CHECK_EQ(spex_set_offload(h, *id, &off), 0);
 	return h;
 }
 
@@ -111,6 +128,24 @@ static void term_one(void *arg)
 	kill(((struct lt_server *)arg)->pid, SIGTERM);
 }
 
+/* SIGTERM sv mid-run: it drains and exits 0, nothing is lost; after
+ * settle_us the others answer everything. */
+static void term_mid_run(struct spex *h, u32 id, struct lt_server *sv,
+			 unsigned int settle_us)
+{
+	struct tally t = run_jobs(h, id, 400, 4000, term_one, sv);
+	int status;
+
+	CHECK_EQ(t.tail + t.fallback, 400);
+	CHECK(t.tail > 200, "tail %u fallback %u", t.tail, t.fallback);
+	CHECK_EQ(waitpid(sv->pid, &status, 0), sv->pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	sv->pid = 0;
+	usleep(settle_us);
+	t = run_jobs(h, id, 200, 5000, NULL, NULL);
+	CHECK_EQ(t.tail, 200);
+}
+
 /* Connections a backend holds (a PING's count, less the prober). */
 static int backend_conns(unsigned int port)
 {
@@ -138,7 +173,6 @@ TEST(kill_restart_term_behind_haproxy)
 	struct tally t;
 	struct spex *h;
 	u32 id;
-	int status;
 
 	if (!lt_haproxy_bin()) {
 		printf("ok - skip: haproxy not installed\n");
@@ -173,16 +207,7 @@ TEST(kill_restart_term_behind_haproxy)
 	CHECK(backend_conns(ports[1]) > 0, "the restarted backend has no "
 	      "connection from HAProxy");
 
-	/* SIGTERM one mid-run: it drains, nothing is lost */
-	t = run_jobs(h, id, 400, 4000, term_one, &sv[2]);
-	CHECK_EQ(t.tail + t.fallback, 400);
-	CHECK(t.tail > 200, "tail %u fallback %u", t.tail, t.fallback);
-	CHECK_EQ(waitpid(sv[2].pid, &status, 0), sv[2].pid);
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	sv[2].pid = 0;
-	usleep(500000);
-	t = run_jobs(h, id, 200, 5000, NULL, NULL);
-	CHECK_EQ(t.tail, 200);
+	term_mid_run(h, id, &sv[2], 500000);
 	spex_close(h);
 
 	/* the third slot now serves another model's tail: the check, which
@@ -211,4 +236,62 @@ static void setup(void)
 	lt_setup_tails(&S, &tail_path, &bad_tail_path);
 }
 
-TEST_MAIN(T(kill_restart_term_behind_haproxy))
+/* libspex with the three backends as its endpoint list, no balancer. */
+TEST(kill_restart_term_direct_failover)
+{
+	struct lt_server sv[N_BACK];
+	unsigned int ports[N_BACK];
+	struct tally t;
+	struct spex *h;
+	u32 id;
+
+	for (int i = 0; i < N_BACK; i++) {
+		CHECK_EQ(lt_serve_start_opts(&sv[i], tail_path, 0, serve_opts), 0);
+		ports[i] = sv[i].port;
+	}
+	/* bad lists are refused */
+	h = open_head(&id, ports[0]);
+	{
+		static const char *const bad[] = {
+			"127.0.0.1:0", "[::1", "[::1]x", "127.0.0.1,",
+			"1.1.1.1,1.1.1.2,1.1.1.3,1.1.1.4,1.1.1.5,1.1.1.6,1.1.1.7,1.1.1.8,1.1.1.9", "127.0.0.1:70000",
+		};
+		for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			struct spex_offload_opts off = { .host = bad[i],
+							 .port = 7407 };
+
+			CHECK_EQ(spex_set_offload(h, id, &off), -EINVAL);
+		}
+	}
+	spex_close(h);
+
+	/* simple balancing: every backend gets connections */
+	h = open_list(&id, ports);
+	t = run_jobs(h, id, 200, 1, NULL, NULL);
+	CHECK_EQ(t.tail, 200);
+	for (int i = 0; i < N_BACK; i++)
+		CHECK(backend_conns(ports[i]) > 0, "backend %d unused", i);
+
+	/* SIGKILL one mid-run: once each; then the others answer all */
+	t = run_jobs(h, id, 400, 1000, kill_one, &sv[1]);
+	CHECK_EQ(t.tail + t.fallback, 400);
+	CHECK(t.tail > 200, "tail %u fallback %u", t.tail, t.fallback);
+	t = run_jobs(h, id, 200, 2000, NULL, NULL);
+	CHECK_EQ(t.tail, 200);
+	spex_close(h);
+
+	/* restart it: once its failure is old, it takes connections */
+	CHECK_EQ(lt_serve_start_opts(&sv[1], tail_path, ports[1], serve_opts), 0);
+	h = open_list(&id, ports);
+	t = run_jobs(h, id, 200, 3000, NULL, NULL);
+	CHECK_EQ(t.tail, 200);
+	CHECK(backend_conns(ports[1]) > 0, "the restarted backend is unused");
+
+	term_mid_run(h, id, &sv[2], 0);
+	spex_close(h);
+	for (int i = 0; i < N_BACK - 1; i++)
+		CHECK_EQ(lt_serve_stop(&sv[i]), 0);
+}
+
+TEST_MAIN(T(kill_restart_term_behind_haproxy),
+	  T(kill_restart_term_direct_failover))
