@@ -81,6 +81,8 @@ struct model_state {
 	__u32 id;
 	bool seen;
 	char name[SPX_NAME_LEN + 1];
+	struct spex_trace_stats cur;	/* this sample: read once */
+	int cur_err;			/* its lookup failed: -errno */
 	struct spex_trace_stats prev;	/* at the previous sample */
 	__u64 measured_uj;		/* apportioned package energy */
 	__u64 prev_measured_uj;		/* at the previous sample */
@@ -393,12 +395,29 @@ static int cmd_clean(void)
 
 /* ---- reading the maps ---------------------------------------------- */
 
-static int read_stats(struct spex_trace *skel, __u32 id,
-		      struct spex_trace_stats *st)
+/*
+ * Read every model's counters once per sample: each printer and the next
+ * interval's baseline then see the same numbers, so no job falls between
+ * two reads and every job is counted in exactly one interval.
+ */
+static void take_sample(struct spex_trace *skel)
 {
-	memset(st, 0, sizeof(*st));
-	return bpf_map_lookup_elem(bpf_map__fd(skel->maps.spex_stats), &id,
-				   st);
+	int fd = bpf_map__fd(skel->maps.spex_stats);
+	int i;
+
+	for (i = 0; i < n_models; i++) {
+		struct model_state *m = &models[i];
+
+		memset(&m->cur, 0, sizeof(m->cur));
+		m->cur_err = bpf_map_lookup_elem(fd, &m->id, &m->cur);
+	}
+}
+
+/* This sample's counters of m: 0, or non-zero if they could not be read. */
+static int read_stats(const struct model_state *m, struct spex_trace_stats *st)
+{
+	*st = m->cur;
+	return m->cur_err;
 }
 
 /* The modelled energy of what st counts. */
@@ -439,10 +458,9 @@ static bool model_shown(const struct model_state *m)
 }
 
 /* One measured-energy sample: the package delta, shared out by CPU time. */
-static void sample_measured(struct spex_trace *skel)
+static void sample_measured(void)
 {
 	__u64 busy, busy_d, jobs_d = 0, delta;
-	struct spex_trace_stats st;
 	int i;
 
 	if (!pc.n_zones)
@@ -451,28 +469,26 @@ static void sample_measured(struct spex_trace *skel)
 	busy = cpu_busy_ns(env.proc_stat);
 	busy_d = busy > busy_ns_last ? busy - busy_ns_last : 0;
 	busy_ns_last = busy;
-	for (i = 0; i < n_models; i++) {
-		read_stats(skel, models[i].id, &st);
-		jobs_d += st.ns - models[i].prev.ns;
-	}
+	for (i = 0; i < n_models; i++)
+		if (!models[i].cur_err)
+			jobs_d += models[i].cur.ns - models[i].prev.ns;
 	if (busy_d < jobs_d)
 		busy_d = jobs_d;
 	pkg_uj_total += delta;
 	busy_ns_total += busy_d;
-	for (i = 0; i < n_models; i++) {
-		read_stats(skel, models[i].id, &st);
-		models[i].measured_uj +=
-			powercap_apportion_uj(delta, st.ns - models[i].prev.ns,
-					      busy_d);
-	}
+	for (i = 0; i < n_models; i++)
+		if (!models[i].cur_err)
+			models[i].measured_uj += powercap_apportion_uj(delta,
+				models[i].cur.ns - models[i].prev.ns, busy_d);
 }
 
-static void end_sample(struct spex_trace *skel)
+static void end_sample(void)
 {
 	int i;
 
 	for (i = 0; i < n_models; i++) {
-		read_stats(skel, models[i].id, &models[i].prev);
+		if (!models[i].cur_err)
+			models[i].prev = models[i].cur;
 		models[i].prev_measured_uj = models[i].measured_uj;
 	}
 }
@@ -576,7 +592,7 @@ static void print_json(struct spex_trace *skel)
 		struct model_state *m = &models[i];
 		struct energy en;
 
-		if (!model_shown(m) || read_stats(skel, m->id, &st))
+		if (!model_shown(m) || read_stats(m, &st))
 			continue;
 		en = energy_of(&st);
 		printf("%s{\"model_id\":%u,\"name\":\"%s\","
@@ -642,7 +658,7 @@ static void print_hist(struct spex_trace *skel)
 
 	for (i = 0; i < n_models; i++) {
 		if (!model_shown(&models[i]) ||
-		    read_stats(skel, models[i].id, &st))
+		    read_stats(&models[i], &st))
 			continue;
 		for (o = 0; o < SPEX_TRACE_N_OUTCOMES; o++) {
 			for (s = 0; s < SPEX_TRACE_MAX_SLOTS; s++)
@@ -686,7 +702,7 @@ static void print_top(struct spex_trace *skel, double dt)
 		struct model_state *m = &models[i];
 		__u64 jobs, ex, off, err, ns, ob;
 
-		if (!model_shown(m) || read_stats(skel, m->id, &st))
+		if (!model_shown(m) || read_stats(m, &st))
 			continue;
 		jobs = st.jobs - m->prev.jobs;
 		ex = st.exits - m->prev.exits;
@@ -726,7 +742,7 @@ static void print_energy(struct spex_trace *skel)
 		struct energy en;
 		double j;
 
-		if (!model_shown(m) || read_stats(skel, m->id, &st) ||
+		if (!model_shown(m) || read_stats(m, &st) ||
 		    !st.jobs)
 			continue;
 		en = energy_of(&st);
@@ -765,7 +781,7 @@ static void print_record(struct spex_trace *skel, bool header)
 		struct model_state *m = &models[i];
 		struct spex_trace_stats *p = &m->prev;
 
-		if (!model_shown(m) || read_stats(skel, m->id, &st))
+		if (!model_shown(m) || read_stats(m, &st))
 			continue;
 		printf("%.3f,%u,%s,%llu,%llu,%llu,%llu,%llu", t, m->id,
 		       m->name, (unsigned long long)(st.jobs - p->jobs),
@@ -798,7 +814,8 @@ static void report(struct spex_trace *skel, double dt, bool header)
 	refresh_models();
 	scan_stats(skel);
 	qsort(models, n_models, sizeof(models[0]), model_cmp);
-	sample_measured(skel);
+	take_sample(skel);
+	sample_measured();
 	if (env.json && env.cmd != CMD_RECORD)
 		print_json(skel);
 	else if (env.cmd == CMD_HIST)
@@ -809,7 +826,7 @@ static void report(struct spex_trace *skel, double dt, bool header)
 		print_energy(skel);
 	else
 		print_record(skel, header);
-	end_sample(skel);
+	end_sample();
 }
 
 static void sleep_s(double s)
