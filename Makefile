@@ -58,6 +58,7 @@ include tests/unit/unit.mk
 -include bpf/bpf.mk
 -include tests/edge/edge.mk
 -include Documentation/man/man.mk
+-include debian/deb.mk
 
 # Every fragment adds the package groups (scripts/deps/GROUP.list) it needs.
 DEPS_GROUPS	+= build
@@ -71,4 +72,6 @@ check: deps
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# Dependency files only: build/deb holds a package tree whose *.d are
+# directories (rules.d, apt.conf.d).
+-include $(shell find $(BUILD) -path '$(BUILD)/deb' -prune -o -name '*.d' -type f -print 2>/dev/null)
