@@ -60,6 +60,18 @@ done
 for t in spexctl spex-serve spex-train spex-trace spex-bench spex-edge; do
 	check "man 1 $t" sh -c "man -w 1 $t | grep -q '/man1/$t.1'"
 done
+# Every long option a tool's --help lists (on an option line) is on its page.
+options_documented() {	# options_documented TOOL
+	missing=""
+	for o in $("$BIN/$1" --help 2>&1 | grep -E '^ +(-[a-zA-Z], )?--[a-z]' |
+		   grep -oE -- '--[a-z][-a-z0-9]*' | sort -u); do
+		grep -q -- "\*\*$o\*\*" "Documentation/man/$1.1.rst" || missing="$missing $o"
+	done
+	[ -z "$missing" ] || { echo "$1 --help has, its page lacks:$missing" >&2; return 1; }
+}
+for t in spexctl spex-serve spex-train spex-trace spex-bench spex-edge; do
+	check "every option of $t --help is in $t(1)" options_documented "$t"
+done
 check "man 4 spex" sh -c "man -w 4 spex | grep -q '/man4/spex.4'"
 check "man spexctl shows -q" sh -c "MANWIDTH=80 man spexctl 2>&1 | grep -q -- '-q, --quiet'"
 
