@@ -39,6 +39,13 @@ static struct spex *open_head(u32 *id, unsigned int port, u32 deadline_ms)
 	return h;
 }
 
+/* Device models outlive the handle: unload what the test loaded. */
+static void close_head(struct spex *h, u32 id)
+{
+	CHECK_EQ(spex_unload_model(h, id), 0);
+	spex_close(h);
+}
+
 static void set_net(struct spex *h, u32 id, u32 mode, u32 deadline_us)
 {
 	struct spex_policy p = { .mode = SPEX_MODE_AUTO, .net_mode = (u16)mode,
@@ -152,7 +159,7 @@ TEST(silent_tail_costs_one_deadline)
 	CHECK(st.timeouts >= 3, "%llu", (unsigned long long)st.timeouts);
 	CHECK_EQ(st.by_reason[SPEX_NET_R_CONFIDENT], t.local);
 	CHECK_EQ(st.by_reason[SPEX_NET_R_OFFLOAD], t.timedout);
-	spex_close(h);
+	close_head(h, id);
 	lt_fake_stop(&f);
 }
 
@@ -192,7 +199,7 @@ TEST(deadline_mode_offloads_what_fits)
 	      t.tail);
 	CHECK_EQ(spex_get_tail_stats(h, id, &st), 0);
 	CHECK(st.by_reason[SPEX_NET_R_DEADLINE] > 0, "deadline decisions");
-	spex_close(h);
+	close_head(h, id);
 	CHECK_EQ(lt_serve_stop(&sv), 0);
 }
 
@@ -211,7 +218,7 @@ TEST(deadline_mode_silent_tail_waits_for_nothing)
 	CHECK_EQ(t.timedout + t.tail + t.other, 0);
 	CHECK(t.too_late + t.down > 0 && t.local > 0, "local %u late %u",
 	      t.local, t.too_late);
-	spex_close(h);
+	close_head(h, id);
 	lt_fake_stop(&f);
 }
 
@@ -234,7 +241,7 @@ TEST(killed_tail_goes_down)
 	CHECK(t.down > 0, "down %u", t.down);
 	CHECK_EQ(spex_get_tail_stats(h, id, &st), 0);
 	CHECK_EQ(st.down, 1);
-	spex_close(h);
+	close_head(h, id);
 }
 
 static void setup(void) __attribute__((constructor));

@@ -49,6 +49,7 @@
 #include "../common/clock.h"
 #include "../common/file.h"
 #include "../common/parse.h"
+#include "serve_frame.h"
 #include "serve_udp.h"
 
 #define DEFAULT_WORKERS		2
@@ -339,14 +340,7 @@ static void on_outq(struct worker *w, struct conn *c)
 static void reply(struct worker *w, struct conn *c, unsigned int status,
 		  uint64_t req_id, bool close_after)
 {
-	struct spex_wire_resp *r = &c->out.resp;
-
-	memset(r, 0, sizeof(*r));
-	r->magic = htole32(SPEX_WIRE_RESP_MAGIC);
-	r->version = htole16(SPEX_WIRE_VERSION);
-	r->status = htole16((uint16_t)status);
-	r->request_id = htole64(req_id);
-	r->n_classes = htole32(w->srv->mi->n_classes);
+	serve_resp_init(&c->out.resp, status, req_id, w->srv->mi->n_classes);
 	if (status != SPEX_WS_OK)
 		atomic_fetch_add(&w->srv->errors, 1);
 	c->state = C_SEND;
@@ -356,7 +350,7 @@ static void reply(struct worker *w, struct conn *c, unsigned int status,
 
 static void finish_reply(struct worker *w, struct conn *c)
 {
-	c->out.resp.crc32 = htole32(spex_wire_resp_crc(&c->out.resp));
+	serve_resp_seal(&c->out.resp);
 	arm_send(w, c);
 }
 
@@ -403,26 +397,22 @@ static void got_header(struct worker *w, struct conn *c)
 	const struct spex_wire_req *q = (const void *)c->buf;
 	uint32_t len = le32toh(q->payload_len);
 	uint64_t id = le64toh(q->request_id);
+	bool magic = le32toh(q->magic) == SPEX_WIRE_REQ_MAGIC;
+	unsigned int st;
 
-	unsigned int type = le16toh(q->type);
-
-	if (le32toh(q->magic) != SPEX_WIRE_REQ_MAGIC) {
-		reply(w, c, SPEX_WS_BAD_FRAME, 0, true);
-	} else if (le16toh(q->version) != SPEX_WIRE_VERSION) {
-		reply(w, c, SPEX_WS_VERSION, id, true);
-	} else if ((type != SPEX_WIRE_INFER && type != SPEX_WIRE_PING) ||
-		   q->flags || q->reserved) {
-		reply(w, c, SPEX_WS_BAD_FRAME, id, true);
-	} else if (type == SPEX_WIRE_PING) {
+	if (magic && le16toh(q->version) == SPEX_WIRE_VERSION &&
+	    le16toh(q->type) == SPEX_WIRE_PING && !q->flags && !q->reserved) {
+		/* PING (TCP only): no payload */
 		if (len) {
 			reply(w, c, SPEX_WS_LENGTH, id, true);
 		} else {
 			got_ping(w, c);
 			return;
 		}
-	} else if (len != w->srv->mi->input_bytes) {
-		/* the stream cannot be resynchronised without trusting len */
-		reply(w, c, SPEX_WS_LENGTH, id, true);
+	} else if ((st = serve_check_header(q, w->srv->mi->input_bytes))) {
+		/* any of them closes: the stream cannot be resynchronised
+		 * without trusting len */
+		reply(w, c, st, magic ? id : 0, true);
 	} else {
 		c->state = C_RECV_BODY;
 		c->want = SPEX_WIRE_HDR_LEN + len;
@@ -439,48 +429,26 @@ static void got_header(struct worker *w, struct conn *c)
 static void got_frame(struct worker *w, struct conn *c)
 {
 	const struct spex_wire_req *q = (const void *)c->buf;
-	const struct spex_model_desc *mi = w->srv->mi;
-	uint32_t len = le32toh(q->payload_len);
-	uint64_t id = le64toh(q->request_id);
-	const uint8_t *payload = c->buf + SPEX_WIRE_HDR_LEN;
-	struct spex_result res;
-	uint64_t t0, t1;
-	int st;
+	const struct serve_tail t = {
+		.m = w->srv->tail, .mi = w->srv->mi, .ex = &w->srv->ex,
+		.scratch = w->scratch, .logits = w->logits,
+	};
+	unsigned int st;
 
-	if (le32toh(q->crc32) != spex_wire_req_crc(q, payload, len)) {
-		reply(w, c, SPEX_WS_BAD_FRAME, id, true);
-		finish_reply(w, c);
-		return;
-	}
-	if (!c->proven) {
+	/* CRC, hash, the run: serve_frame.c, as for datagrams */
+	st = serve_answer(&t, q, c->buf + SPEX_WIRE_HDR_LEN, &c->out.resp);
+	if (st != SPEX_WS_BAD_FRAME && !c->proven) {
 		c->proven = true;	/* it works: it keeps a slot */
 		w->n_unproven--;
 	}
-	if (memcmp(q->model_hash, mi->hash, SPX_HASH_LEN)) {
-		/* well-framed: the connection stays usable */
-		reply(w, c, SPEX_WS_HASH, id, false);
-		finish_reply(w, c);
-		return;
-	}
-	t0 = now_ns();
-	st = spex_run(w->srv->tail, NULL, &w->srv->ex, w->scratch, payload, len,
-		      w->logits, mi->output_bytes, &res);
-	t1 = now_ns();
-	if (st != SPEX_OK) {
-		reply(w, c, SPEX_WS_ENGINE, id, false);
-		c->out.resp.engine_status = htole32((uint32_t)st);
-		finish_reply(w, c);
-		return;
-	}
-	reply(w, c, SPEX_WS_OK, id, false);
-	c->out.resp.decision = htole32(res.decision);
-	c->out.resp.class_id = htole32(res.class_id);
-	c->out.resp.confidence_q16 = htole32(res.confidence_q16);
-	c->out.resp.engine_status = htole32((uint32_t)st);
-	c->out.resp.layers_run = htole32(res.layers_run);
-	c->out.resp.macs = htole64(res.macs);
-	c->out.resp.ns = htole64(t1 - t0);
-	atomic_fetch_add(&w->srv->frames, 1);
+	if (st == SPEX_WS_OK)
+		atomic_fetch_add(&w->srv->frames, 1);
+	else
+		atomic_fetch_add(&w->srv->errors, 1);
+	c->state = C_SEND;
+	c->sent = 0;
+	/* a bad CRC closes; a hash or engine error leaves it usable */
+	c->close_after_send = st == SPEX_WS_BAD_FRAME;
 	finish_reply(w, c);
 }
 
