@@ -80,33 +80,76 @@ static void run_fc(const struct job *j, const struct spex_rt_layer *L,
 	}
 }
 
+/* MACs of one output row of channel o (at least 1, so it bounds a chunk). */
+static u64 conv_row_macs(const struct spex_conv *cv, u32 o)
+{
+	u64 taps = cv->tap_start[(o + 1) * cv->cin_deg] -
+		   cv->tap_start[o * cv->cin_deg];
+
+	return taps * cv->out_w + 1;
+}
+
+/* Channels [o0, o1), rows [y0, y1) of each, in one bounded section. */
+static void conv_chunk(const struct job *j, const struct spex_conv *cv,
+		       void *y, u32 o0, u32 o1, u32 y0, u32 y1)
+{
+	simd_begin(j);
+#if SPEX_CORE_FLOAT
+	if (j->f32)
+		j->k->conv_f32(cv, j->stage, y, o0, o1, y0, y1);
+	else
+#endif
+		j->k->conv_i8(cv, j->stage, y, j->acc, o0, o1, y0, y1);
+	simd_end(j);
+}
+
+/*
+ * A conv layer in chunks of at most chunk_macs MACs: whole channels while
+ * they fit, and a channel too big for one chunk by rows (one row, its
+ * out_w pixels times the channel's taps, is the smallest unit).
+ */
 static void run_conv(const struct job *j, const struct spex_rt_layer *L,
 		     const void *x, void *y)
 {
 	const struct spex_conv *cv = &L->u.conv;
-	u32 step = chunk_outputs(j, spex_div_u64(L->macs, cv->out_c) + 1,
-				 cv->out_c), o;
+	u64 chunk = j->ex ? j->ex->chunk_macs : 0;
+	u32 o = 0, e, r, step;
 
 #if SPEX_CORE_FLOAT
-	if (j->f32) {
+	if (j->f32)
 		spex_conv_stage_f32(cv, x, j->stage);
-		for (o = 0; o < cv->out_c; o += step) {
-			u32 e = cv->out_c - o < step ? cv->out_c : o + step;
-
-			simd_begin(j);
-			j->k->conv_f32(cv, j->stage, y, o, e);
-			simd_end(j);
-		}
+	else
+#endif
+		spex_conv_stage_i8(cv, x, j->stage);
+	if (!chunk) {
+		conv_chunk(j, cv, y, 0, cv->out_c, 0, cv->out_h);
 		return;
 	}
-#endif
-	spex_conv_stage_i8(cv, x, j->stage);
-	for (o = 0; o < cv->out_c; o += step) {
-		u32 e = cv->out_c - o < step ? cv->out_c : o + step;
+	while (o < cv->out_c) {
+		u64 row = conv_row_macs(cv, o), sum = row * cv->out_h;
 
-		simd_begin(j);
-		j->k->conv_i8(cv, j->stage, y, j->acc, o, e);
-		simd_end(j);
+		if (sum > chunk) {
+			/* by rows: chunk / row >= 1 rows at a time */
+			u64 per = spex_div_u64(chunk, row);
+
+			step = per < 1 ? 1 : per < cv->out_h ? (u32)per :
+			       cv->out_h;
+			for (r = 0; r < cv->out_h; r += step)
+				conv_chunk(j, cv, y, o, o + 1, r,
+					   cv->out_h - r < step ? cv->out_h :
+					   r + step);
+			o++;
+			continue;
+		}
+		for (e = o + 1; e < cv->out_c; e++) {
+			u64 c = conv_row_macs(cv, e) * cv->out_h;
+
+			if (sum + c > chunk)
+				break;
+			sum += c;
+		}
+		conv_chunk(j, cv, y, o, e, 0, cv->out_h);
+		o = e;
 	}
 }
 

@@ -63,18 +63,18 @@ static void conv_blk8_f32(const struct spex_conv *cv, const float *xs,
 #undef CONV_TAPS
 
 void spex_conv_f32_avx2(const struct spex_conv *cv, const float *xs, float *y,
-			u32 o0, u32 o1)
+			u32 o0, u32 o1, u32 y0, u32 y1)
 {
 	u32 ow = cv->out_w, o, oy, ox;
 
 	if (cv->stride != 1) {
-		spex_conv_f32_scalar(cv, xs, y, o0, o1);
+		spex_conv_f32_scalar(cv, xs, y, o0, o1, y0, y1);
 		return;
 	}
 	for (o = o0; o < o1; o++) {
 		float *yo = y + (size_t)o * cv->out_h * ow;
 
-		for (oy = 0; oy < cv->out_h; oy++) {
+		for (oy = y0; oy < y1; oy++) {
 			for (ox = 0; ox + 32 <= ow; ox += 32)
 				conv_blk32_f32(cv, xs, yo, o, oy, ox);
 			for (; ox < ow; ox += 8)

@@ -6,9 +6,10 @@
 
 #if SPEX_CORE_FLOAT
 void spex_conv_f32_scalar(const struct spex_conv *cv, const float *xs, float *y,
-			  u32 o0, u32 o1)
+			  u32 o0, u32 o1, u32 y0, u32 y1)
 {
 	u32 npix = cv->out_h * cv->out_w;
+	u32 p0 = y0 * cv->out_w, p1 = y1 * cv->out_w;
 	size_t plane = (size_t)cv->ph * cv->pw;
 	u32 o, s, t, oy, ox, i;
 
@@ -16,7 +17,7 @@ void spex_conv_f32_scalar(const struct spex_conv *cv, const float *xs, float *y,
 		float *a = y + (size_t)o * npix;
 		float b = cv->biasf ? cv->biasf[o] : 0.0f;
 
-		for (i = 0; i < npix; i++)
+		for (i = p0; i < p1; i++)
 			a[i] = 0.0f;
 		for (s = 0; s < cv->cin_deg; s++) {
 			u32 k = o * cv->cin_deg + s;
@@ -28,7 +29,7 @@ void spex_conv_f32_scalar(const struct spex_conv *cv, const float *xs, float *y,
 				u32 kx = cv->taps[t] % cv->kw;
 				float w = cv->wf[t];
 
-				for (oy = 0; oy < cv->out_h; oy++) {
+				for (oy = y0; oy < y1; oy++) {
 					const float *row = xc +
 						(size_t)(oy * cv->stride + ky) *
 						cv->pw + kx;
@@ -39,7 +40,7 @@ void spex_conv_f32_scalar(const struct spex_conv *cv, const float *xs, float *y,
 				}
 			}
 		}
-		for (i = 0; i < npix; i++) {
+		for (i = p0; i < p1; i++) {
 			float v = a[i] + b;
 
 			a[i] = cv->relu ? spex_relu1_f32(v) : v;

@@ -36,7 +36,7 @@ static u32 conv_px_i8(const struct spex_conv *cv, const s16 *xs, u32 o,
  * pair sums, a load at kx + 1 the odd outputs'. A lone tap pairs with 0.
  */
 void spex_conv_i8_avx2(const struct spex_conv *cv, const s16 *xs, s8 *y,
-		       s32 *acc, u32 o0, u32 o1)
+		       s32 *acc, u32 o0, u32 o1, u32 y0, u32 y1)
 {
 	u32 ow = cv->out_w, oh = cv->out_h, pw = cv->pw, kw = cv->kw;
 	size_t plane = (size_t)cv->ph * pw;
@@ -45,7 +45,7 @@ void spex_conv_i8_avx2(const struct spex_conv *cv, const s16 *xs, s8 *y,
 	u32 o, oy, ox, s, t, k, maxc;
 
 	if (cv->stride != 1) {
-		spex_conv_i8_scalar(cv, xs, y, acc, o0, o1);
+		spex_conv_i8_scalar(cv, xs, y, acc, o0, o1, y0, y1);
 		return;
 	}
 	for (o = o0; o < o1; o++) {
@@ -58,7 +58,7 @@ void spex_conv_i8_avx2(const struct spex_conv *cv, const s16 *xs, s8 *y,
 		for (s = 0; s < cv->cin_deg; s++)
 			if (cin[s] > maxc)
 				maxc = cin[s];
-		for (oy = 0; oy < oh; oy++) {
+		for (oy = y0; oy < y1; oy++) {
 			for (ox = 0; ox < ow; ox += 16) {
 				v8su ae = {}, ao = {};
 				u32 tmp[16], n = ow - ox < 16 ? ow - ox : 16;

@@ -7,12 +7,13 @@
 
 /*
  * Conv, int8: for each output channel, accumulate every kept tap of every
- * input channel over the whole output plane, then requantize.
+ * input channel over output rows [y0, y1), then requantize them.
  */
 void spex_conv_i8_scalar(const struct spex_conv *cv, const s16 *xs, s8 *y,
-			 s32 *acc, u32 o0, u32 o1)
+			 s32 *acc, u32 o0, u32 o1, u32 y0, u32 y1)
 {
 	u32 npix = cv->out_h * cv->out_w;
+	u32 p0 = y0 * cv->out_w, p1 = y1 * cv->out_w;
 	size_t plane = (size_t)cv->ph * cv->pw;
 	s32 lo = cv->relu ? cv->out_zp : -128;
 	u32 o, s, t, oy, ox, i;
@@ -21,7 +22,7 @@ void spex_conv_i8_scalar(const struct spex_conv *cv, const s16 *xs, s8 *y,
 		u32 *a = (u32 *)acc;
 		u32 b = cv->bias ? (u32)cv->bias[o] : 0;
 
-		for (i = 0; i < npix; i++)
+		for (i = p0; i < p1; i++)
 			a[i] = b;
 		for (s = 0; s < cv->cin_deg; s++) {
 			u32 k = o * cv->cin_deg + s;
@@ -33,7 +34,7 @@ void spex_conv_i8_scalar(const struct spex_conv *cv, const s16 *xs, s8 *y,
 				u32 kx = cv->taps[t] % cv->kw;
 				s32 w = cv->w8[t];
 
-				for (oy = 0; oy < cv->out_h; oy++) {
+				for (oy = y0; oy < y1; oy++) {
 					const s16 *row = xc +
 						(size_t)(oy * cv->stride + ky) *
 						cv->pw + kx;
@@ -45,7 +46,7 @@ void spex_conv_i8_scalar(const struct spex_conv *cv, const s16 *xs, s8 *y,
 				}
 			}
 		}
-		for (i = 0; i < npix; i++)
+		for (i = p0; i < p1; i++)
 			y[(size_t)o * npix + i] =
 				spex_requant_out((s32)a[i], cv->mult[o],
 						 cv->shift[o], cv->out_zp, lo);

@@ -16,14 +16,14 @@ void spex_fc_i8_scalar(const struct spex_fc *fc, const s16 *xs, s8 *y,
 void spex_fc_i8_batch_scalar(const struct spex_fc *fc, const s16 *xs, s8 *y,
 			     u32 batch, u32 o0, u32 o1);
 void spex_conv_i8_scalar(const struct spex_conv *cv, const s16 *xs, s8 *y,
-			 s32 *acc, u32 o0, u32 o1);
+			 s32 *acc, u32 o0, u32 o1, u32 y0, u32 y1);
 #if SPEX_CORE_FLOAT
 void spex_fc_f32_scalar(const struct spex_fc *fc, const float *xs, float *y,
 			u32 o0, u32 o1);
 void spex_fc_f32_batch_scalar(const struct spex_fc *fc, const float *xs,
 			      float *y, u32 batch, u32 o0, u32 o1);
 void spex_conv_f32_scalar(const struct spex_conv *cv, const float *xs,
-			  float *y, u32 o0, u32 o1);
+			  float *y, u32 o0, u32 o1, u32 y0, u32 y1);
 #endif
 
 #ifdef SPEX_HAVE_AVX2
@@ -32,14 +32,14 @@ void spex_fc_i8_avx2(const struct spex_fc *fc, const s16 *xs, s8 *y,
 void spex_fc_i8_batch_avx2(const struct spex_fc *fc, const s16 *xs, s8 *y,
 			   u32 batch, u32 o0, u32 o1);
 void spex_conv_i8_avx2(const struct spex_conv *cv, const s16 *xs, s8 *y,
-		       s32 *acc, u32 o0, u32 o1);
+		       s32 *acc, u32 o0, u32 o1, u32 y0, u32 y1);
 #if SPEX_CORE_FLOAT
 void spex_fc_f32_avx2(const struct spex_fc *fc, const float *xs, float *y,
 		      u32 o0, u32 o1);
 void spex_fc_f32_batch_avx2(const struct spex_fc *fc, const float *xs,
 			    float *y, u32 batch, u32 o0, u32 o1);
 void spex_conv_f32_avx2(const struct spex_conv *cv, const float *xs,
-			float *y, u32 o0, u32 o1);
+			float *y, u32 o0, u32 o1, u32 y0, u32 y1);
 #endif
 #endif /* SPEX_HAVE_AVX2 */
 

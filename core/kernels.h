@@ -120,7 +120,8 @@ struct spex_pool {
 
 /*
  * A kernel implementation. Every function computes outputs [o0, o1) (FC
- * rows or conv output channels) from an already staged input, so callers
+ * rows or conv output channels, of those rows [y0, y1)) from an already
+ * staged input, so callers
  * can cut a layer into bounded chunks (the kernel module runs each chunk
  * inside one kernel_fpu_begin/end section).
  */
@@ -130,11 +131,15 @@ struct spex_kernels {
 		      u32 o0, u32 o1);
 	void (*fc_f32)(const struct spex_fc *fc, const float *xs, float *y,
 		       u32 o0, u32 o1);
-	/* acc: out_h * out_w s32 of workspace */
+	/*
+	 * Conv computes output rows [y0, y1) of output channels [o0, o1),
+	 * so a caller can cut even one channel into bounded chunks; acc:
+	 * out_h * out_w s32 of workspace.
+	 */
 	void (*conv_i8)(const struct spex_conv *cv, const s16 *xs, s8 *y,
-			s32 *acc, u32 o0, u32 o1);
+			s32 *acc, u32 o0, u32 o1, u32 y0, u32 y1);
 	void (*conv_f32)(const struct spex_conv *cv, const float *xs, float *y,
-			 u32 o0, u32 o1);
+			 u32 o0, u32 o1, u32 y0, u32 y1);
 	/*
 	 * Batched FC (SpMM) over `batch` inputs, feature-major: xs is
 	 * [xs_len][batch] as staged by spex_fc_stage_*_batch(), y is

@@ -347,5 +347,151 @@ TEST(bad_jobs)
 	mg_free(&mm);
 }
 
+/*
+ * Every kernel call of a chunked job stays within chunk_macs, even inside
+ * one conv channel (cut by rows), unless one FC row or one conv output
+ * row alone is bigger. A kernel table wrapping the scalar one measures
+ * each call; the section hooks check that each call has its own section.
+ */
+static u64 bound_chunk, bound_worst, bound_calls, bound_open;
+static bool bound_ok = true;
+
+static void bound_note(u64 macs, u64 unit)
+{
+	bound_calls++;
+	if (macs > bound_worst)
+		bound_worst = macs;
+	if (bound_chunk == ~0ull)	/* unchunked: no sections */
+		return;
+	if ((macs > bound_chunk && macs > unit) || bound_open != 1) {
+		if (bound_ok)
+			fprintf(stderr, "# %llu MACs (unit %llu), %llu open\n",
+				(unsigned long long)macs,
+				(unsigned long long)unit,
+				(unsigned long long)bound_open);
+		bound_ok = false;
+	}
+}
+
+static void bound_fc_i8(const struct spex_fc *fc, const s16 *xs, s8 *y,
+			u32 o0, u32 o1)
+{
+	bound_note((u64)(o1 - o0) * fc->d_in, fc->d_in);
+	spex_kernels_scalar.fc_i8(fc, xs, y, o0, o1);
+}
+
+static void bound_conv_i8(const struct spex_conv *cv, const s16 *xs, s8 *y,
+			  s32 *acc, u32 o0, u32 o1, u32 y0, u32 y1)
+{
+	u64 taps = cv->tap_start[o1 * cv->cin_deg] -
+		   cv->tap_start[o0 * cv->cin_deg];
+	u64 row = 0;
+	u32 o;
+
+	for (o = o0; o < o1; o++) {
+		u64 t = cv->tap_start[(o + 1) * cv->cin_deg] -
+			cv->tap_start[o * cv->cin_deg];
+
+		if (t * cv->out_w > row)
+			row = t * cv->out_w;
+	}
+	bound_note(taps * (y1 - y0) * cv->out_w, row);
+	spex_kernels_scalar.conv_i8(cv, xs, y, acc, o0, o1, y0, y1);
+}
+
+static void bound_begin(void *priv)
+{
+	(void)priv;
+	bound_open++;
+}
+
+static void bound_end(void *priv)
+{
+	(void)priv;
+	bound_open--;
+}
+
+TEST(chunks_bounded)
+{
+	struct spex_kernels k = spex_kernels_scalar;
+	static const u64 chunks[] = { 50, 97, 300, 5000 };
+	u32 c, v;
+
+	k.fc_i8 = bound_fc_i8;
+	k.conv_i8 = bound_conv_i8;
+	for (v = 0; v < 2; v++)
+		for (c = 0; c < SPEX_ARRAY_SIZE(chunks); c++) {
+			struct spex_exec ex = {
+				.kernels = &k,
+				.chunk_macs = chunks[c],
+				.simd_begin = bound_begin,
+				.simd_end = bound_end,
+			};
+			struct spex_result r, want;
+			struct mg_spec s;
+			struct mg_model mm;
+			struct spex_model *m;
+			u8 *in, *scratch, *out, *out2;
+
+			mg_spec_mnist_head(&s, 700 + v);
+			s.in_c = 2;
+			s.in_h = s.in_w = 16;
+			s.conv_out_c = 4;
+			s.conv_k = 3;
+			s.conv_stride = v ? 2 : 1;
+			s.conv_cin_deg = 2;
+			s.conv_pattern = SPX_PAT_RANDOM;
+			s.conv_mask = SPX_MASK_FULL;
+			s.fc[0] = (struct mg_fc){ .out = 32, .d_in = 32,
+				.pattern = SPX_PAT_RANDOM };
+			s.fc[1] = (struct mg_fc){ .out = 16, .d_in = 8,
+				.pattern = SPX_PAT_RANDOM };
+			CHECK(mg_build(&s, &mm) == 0);
+			m = load(&mm);
+			if (!m) {
+				mg_free(&mm);
+				continue;
+			}
+			in = malloc(spex_model_info(m)->input_bytes);
+			scratch = malloc(spex_model_scratch_size(m));
+			out = malloc(spex_model_info(m)->output_bytes);
+			out2 = malloc(spex_model_info(m)->output_bytes);
+			mg_input(&mm.wm, 7, in);
+			bound_chunk = chunks[c];
+			bound_worst = bound_calls = bound_open = 0;
+			bound_ok = true;
+			CHECK_EQ(spex_run(m, NULL, &ex, scratch, in,
+					  spex_model_info(m)->input_bytes, out,
+					  spex_model_info(m)->output_bytes, &r),
+				 SPEX_OK);
+			CHECK(bound_ok, "chunk %llu: a call of %llu MACs",
+			      (unsigned long long)chunks[c],
+			      (unsigned long long)bound_worst);
+			CHECK_EQ(bound_open, 0);
+			/* a small chunk cuts: more calls than layers */
+			CHECK(chunks[c] > 300 || bound_calls > r.layers_run,
+			      "%llu calls",
+			      (unsigned long long)bound_calls);
+			ex.chunk_macs = 0;
+			ex.simd_begin = ex.simd_end = NULL;
+			bound_chunk = ~0ull;
+			CHECK_EQ(spex_run(m, NULL, &ex, scratch, in,
+					  spex_model_info(m)->input_bytes, out2,
+					  spex_model_info(m)->output_bytes,
+					  &want), SPEX_OK);
+			CHECK_EQ(r.decision, want.decision);
+			CHECK_EQ(r.macs, want.macs);
+			if (r.decision == SPEX_DECISION_OFFLOAD)
+				CHECK(!memcmp(out, out2,
+					      spex_model_info(m)->output_bytes));
+			free(in);
+			free(scratch);
+			free(out);
+			free(out2);
+			spex_model_free(m);
+			mg_free(&mm);
+		}
+}
+
 TEST_MAIN(T(mlp_heads_every_pattern), T(full_and_tail_models), T(conv_heads),
-	  T(policies), T(early_termination), T(bad_jobs))
+	  T(policies), T(early_termination), T(bad_jobs), T(chunks_bounded))

@@ -978,10 +978,14 @@ static void run_conv(struct conv_case *c)
 	for (k = 0; k < (u32)n_impls; k++) {
 		const struct spex_kernels *K = impls[k];
 		u32 bad = 0, first = 0, split = below(sh->out_c + 1);
+		u32 sh_oh = cv8.out_h, ysplit = below(sh_oh + 1);
 
 		memset(y8, 0x55, nout);
-		K->conv_i8(&cv8, xs8, y8, acc, 0, split);
-		K->conv_i8(&cv8, xs8, y8, acc, split, sh->out_c);
+		/* channels [0, split) whole, the rest cut by rows at ysplit */
+		K->conv_i8(&cv8, xs8, y8, acc, 0, split, 0, sh_oh);
+		K->conv_i8(&cv8, xs8, y8, acc, split, sh->out_c, 0, ysplit);
+		K->conv_i8(&cv8, xs8, y8, acc, split, sh->out_c, ysplit,
+			   sh_oh);
 		for (i = 0; i < nout; i++)
 			if (y8[i] != r8[i])
 				break;
@@ -991,8 +995,9 @@ static void run_conv(struct conv_case *c)
 		      sh->stride, sh->pad, sh->in_h, sh->in_w, sh->mask_type,
 		      sh->mask_period, i, i < nout ? y8[i] : 0,
 		      i < nout ? r8[i] : 0);
-		K->conv_f32(&cv4, xsf, yf, 0, split);
-		K->conv_f32(&cv4, xsf, yf, split, sh->out_c);
+		K->conv_f32(&cv4, xsf, yf, 0, split, 0, sh_oh);
+		K->conv_f32(&cv4, xsf, yf, split, sh->out_c, 0, ysplit);
+		K->conv_f32(&cv4, xsf, yf, split, sh->out_c, ysplit, sh_oh);
 		for (i = 0; i < nout; i++)
 			if (!(fabs(yf[i] - rf[i]) <= 1e-4 * mg[i] + 1e-6))
 				if (!bad++)
