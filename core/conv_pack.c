@@ -97,6 +97,7 @@ int spex_conv_pack(struct spex_conv *cv, const struct spex_conv_shape *sh,
 			for (i = 0; i < n; i++, t++)
 				put_weight(w, t, w_file, t, elem_size);
 		}
+		spex_yield();
 	}
 	tap_start[slots] = (u32)t;
 	memset((u8 *)w + t * elem_size, 0, SPEX_FC_W_PAD);

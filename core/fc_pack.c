@@ -130,6 +130,40 @@ static int row_banked(const u32 *row, u32 n_in, u32 z, u32 seglen,
 	return 1;
 }
 
+/* Sift a[i] down the max-heap a[0 .. n). */
+static void sift_down(u32 *a, u32 i, u32 n)
+{
+	for (;;) {
+		u32 c = 2 * i + 1, t;
+
+		if (c >= n)
+			return;
+		if (c + 1 < n && a[c + 1] > a[c])
+			c++;
+		if (a[i] >= a[c])
+			return;
+		t = a[i];
+		a[i] = a[c];
+		a[c] = t;
+		i = c;
+	}
+}
+
+/* Ascending heapsort: O(n log n), no recursion, no memory. */
+static void sort_u32(u32 *a, u32 n)
+{
+	u32 i, t;
+
+	for (i = n / 2; i-- > 0;)
+		sift_down(a, i, n);
+	for (i = n; i-- > 1;) {
+		t = a[0];
+		a[0] = a[i];
+		a[i] = t;
+		sift_down(a, 0, i);
+	}
+}
+
 int spex_fc_pack(struct spex_fc *fc, u32 n_in, u32 n_out, u32 d_in, u32 z,
 		 const u32 *left, const void *w_edges, u32 elem_size,
 		 void *mem)
@@ -171,6 +205,7 @@ int spex_fc_pack(struct spex_fc *fc, u32 n_in, u32 n_out, u32 d_in, u32 z,
 			bit_clear(bits, row[i]);
 		if (m < d_in)
 			return SPEX_E_DUP_EDGE;
+		spex_yield();
 	}
 	w = base + p.w;
 	fc->n_in = n_in;
@@ -181,9 +216,11 @@ int spex_fc_pack(struct spex_fc *fc, u32 n_in, u32 n_out, u32 d_in, u32 z,
 	seg = (u32 *)(base + p.seg);
 	xs_src = (u32 *)(base + p.xs_src);
 	ok = 1;
-	for (r = 0; r < n_out && ok; r++)
+	for (r = 0; r < n_out && ok; r++) {
 		ok = row_window(left + (size_t)r * d_in, n_in, d_in, bits,
 				&seg[r]);
+		spex_yield();
+	}
 	if (ok) {
 		u32 maxbase = 0;
 
@@ -249,32 +286,25 @@ int spex_fc_pack(struct spex_fc *fc, u32 n_in, u32 n_out, u32 d_in, u32 z,
 		}
 	}
 
-	/* GATHER: each row's inputs in ascending order, for locality. */
+	/*
+	 * GATHER: each row's inputs in ascending order, for locality. A
+	 * heapsort of the row itself, so the work is bounded by the edges
+	 * (d_in log d_in a row), not by n_in.
+	 */
 	idx = (u32 *)(base + p.idx);
 	for (r = 0; r < n_out; r++) {
 		const u32 *row = left + (size_t)r * d_in;
 		u32 *out = idx + (size_t)r * d_in;
-		u32 k = 0, word;
 
 		for (m = 0; m < d_in; m++) {
-			bit_set(bits, row[m]);
+			out[m] = row[m];
 			map[row[m]] = m;
 		}
-		for (word = 0; word < (n_in + 63) / 64; word++) {
-			u64 v = bits[word];
-
-			while (v) {
-				u32 l = word * 64 + (u32)__builtin_ctzll(v);
-
-				v &= v - 1;
-				out[k] = l;
-				put_weight(w, (size_t)r * d_in + k, w_edges,
-					   (size_t)r * d_in + map[l],
-					   elem_size);
-				k++;
-			}
-			bits[word] = 0;
-		}
+		sort_u32(out, d_in);
+		for (m = 0; m < d_in; m++)
+			put_weight(w, (size_t)r * d_in + m, w_edges,
+				   (size_t)r * d_in + map[out[m]], elem_size);
+		spex_yield();
 	}
 	fc->layout = SPEX_FC_GATHER;
 	fc->nseg = 1;

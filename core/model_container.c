@@ -71,9 +71,15 @@ static int check_crc(struct spex_loader *ld, const struct spx_file_header *h)
 	static const u8 zero4[4];
 	const u32 at = HDR_OFF(crc32);
 	u32 crc = spex_crc32(0, ld->blob, at);
+	size_t pos = at + 4, n;
 
 	crc = spex_crc32(crc, zero4, sizeof(zero4));
-	crc = spex_crc32(crc, ld->blob + at + 4, ld->len - at - 4);
+	/* in 1 MiB pieces, letting others run between them */
+	for (; pos < ld->len; pos += n) {
+		n = ld->len - pos < (1u << 20) ? ld->len - pos : 1u << 20;
+		crc = spex_crc32(crc, ld->blob + pos, n);
+		spex_yield();
+	}
 	if (crc != spex_le32_to_cpu(h->crc32))
 		return spex_load_fail(ld, SPEX_E_CRC, at,
 				      "crc32 0x%08x, computed 0x%08x",

@@ -715,6 +715,61 @@ static int check_split(struct spex_loader *ld, struct spex_model *m,
 	return SPEX_OK;
 }
 
+/* A layer's DATA references: weights, bias, requant (size 0: none). */
+static void layer_refs(const struct spex_loader *ld,
+		       const struct spex_model *m, u32 i, u32 off[3],
+		       u64 size[3])
+{
+	const struct spex_rt_layer *L = &m->layers[i];
+	struct spx_layer d;
+
+	size[0] = size[1] = size[2] = 0;
+	if (L->type != SPX_LAYER_FC && L->type != SPX_LAYER_CONV2D)
+		return;
+	spex_load_layer(ld, i, &d);
+	off[0] = spex_le32_to_cpu(d.weights_offset);
+	size[0] = spex_le32_to_cpu(d.weights_size);
+	off[1] = spex_le32_to_cpu(d.bias_offset);
+	size[1] = (u64)L->out_c * 4;
+	off[2] = spex_le32_to_cpu(d.requant_offset);
+	size[2] = ld->dtype == SPX_DTYPE_INT8 ? (u64)L->out_c * 8 : 0;
+}
+
+/*
+ * No two layer references share a DATA byte: each weight is counted once
+ * (file_bytes - weight bytes never goes negative) and no layer's
+ * parameters are another's. At most 64 layers of 3 references: the
+ * pairwise check is cheap.
+ */
+static int check_aliases(struct spex_loader *ld, const struct spex_model *m)
+{
+	static const char *const what[3] = { "weights", "bias", "requant" };
+	u32 n = m->desc.n_layers, i, j, a, b;
+
+	for (i = 0; i < n; i++) {
+		u32 oi[3], oj[3];
+		u64 si[3], sj[3];
+
+		layer_refs(ld, m, i, oi, si);
+		for (j = i; j < n; j++) {
+			layer_refs(ld, m, j, oj, sj);
+			for (a = 0; a < 3; a++)
+				for (b = j == i ? a + 1 : 0; b < 3; b++)
+					if (si[a] && sj[b] &&
+					    oi[a] < oj[b] + sj[b] &&
+					    oj[b] < oi[a] + si[a])
+						return spex_load_fail(ld,
+							SPEX_E_RANGE,
+							spex_load_off(ld, ld->layers) +
+							j * (u32)sizeof(struct spx_layer),
+							"layer %u: %s at DATA+%u overlaps layer %u's %s at DATA+%u",
+							j, what[b], oj[b], i,
+							what[a], oi[a]);
+		}
+	}
+	return SPEX_OK;
+}
+
 int spex_load_validate(struct spex_loader *ld, struct spex_model *m)
 {
 	struct spex_model_desc *mi = &m->desc;
@@ -751,6 +806,9 @@ int spex_load_validate(struct spex_loader *ld, struct spex_model *m)
 	if (st)
 		return st;
 	st = check_split(ld, m, &s);
+	if (st)
+		return st;
+	st = check_aliases(ld, m);
 	if (st)
 		return st;
 	mi->input_bytes = mi->in_c * mi->in_h * mi->in_w * ld->elem;

@@ -421,6 +421,7 @@ static int fill_random(const struct spex_pattern_desc *pd, u32 p, u32 n,
 			}
 			if (sum_drain(bm, sum, p, row, d_in) != d_in)
 				return SPEX_E_DUP_EDGE;
+			spex_yield();
 		}
 		return SPEX_OK;
 	}
@@ -545,6 +546,7 @@ int spex_pattern_fill(const struct spex_pattern_desc *pd, u32 p, u32 n,
 		}
 		for (m = 0; m < d_in; m++)
 			bm_clear(bm, row[m]);
+		spex_yield();
 	}
 	return SPEX_OK;
 }

@@ -210,6 +210,8 @@ static const struct mutation mutations[] = {
 	BAD("weights misaligned", M_HEAD, LAYER, 0, 44, 4, 8, SPEX_E_RANGE),
 	BAD("bias outside DATA", M_HEAD, LAYER, 1, 52, 4, 0xfffffff0, SPEX_E_RANGE),
 	BAD("requant outside DATA", M_HEAD, LAYER, 1, 56, 4, 0x7fff0000, SPEX_E_RANGE),
+	BAD("weights alias another layer's", M_HEAD, LAYER, 1, 44, 4, 0, SPEX_E_RANGE),
+	BAD("bias aliases weights", M_HEAD, LAYER, 0, 52, 4, 0, SPEX_E_RANGE),
 	BAD("requant shift 0", M_HEAD, RQ, 1, 4, 4, 0, SPEX_E_QUANT),
 	BAD("requant shift 63", M_HEAD, RQ, 1, 12, 4, 63, SPEX_E_QUANT),
 	BAD("requant multiplier negative", M_HEAD, RQ, 0, 8, 4, 0x80000000, SPEX_E_QUANT),

@@ -20,15 +20,23 @@
 #include <linux/overflow.h>
 #include <linux/math64.h>
 #include <linux/stdarg.h>
+#include <linux/sched.h>
 #include <asm/byteorder.h>
 
-#define spex_alloc(n)		kvzalloc((n), GFP_KERNEL)
+/*
+ * Charged to the loader's memory cgroup; never above INT_MAX, where
+ * kvmalloc() would warn (the loader's budget keeps it far below).
+ */
+#define spex_alloc(n)		((n) > INT_MAX ? NULL : \
+				 kvzalloc((n), GFP_KERNEL_ACCOUNT))
 #define spex_free(p)		kvfree(p)
 #define spex_snprintf		snprintf
 #define spex_vsnprintf		vsnprintf
 #define spex_div_u64(a, b)	div64_u64((a), (b))
 #define spex_le16_to_cpu(x)	le16_to_cpu(x)
 #define spex_le32_to_cpu(x)	le32_to_cpu(x)
+/* The loader's long loops let others run (it runs in process context). */
+#define spex_yield()		cond_resched()
 /* Floating point never runs in the kernel: f32 models are refused. */
 #define SPEX_CORE_FLOAT		0
 #else /* userspace */
@@ -62,6 +70,7 @@ typedef __s64 s64;
 typedef __u64 u64;
 
 #define spex_alloc(n)		calloc(1, (n))
+#define spex_yield()		((void)0)
 #define spex_free(p)		free(p)
 #define spex_snprintf		snprintf
 #define spex_vsnprintf		vsnprintf
