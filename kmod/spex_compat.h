@@ -12,6 +12,9 @@
 #else
 #include <linux/io_uring.h>
 #endif
+#ifndef SPEX_HAVE_IO_URING_SQE_CMD
+#include <linux/io_uring_types.h>	/* 6.1: struct io_kiocb */
+#endif
 
 #ifdef SPEX_HAVE_LINUX_FPU_H
 #include <linux/fpu.h>
@@ -27,6 +30,27 @@ static inline const void *spex_uring_cmd_area(struct io_uring_cmd *cmd)
 	return io_uring_sqe_cmd(cmd->sqe);
 #else
 	return cmd->cmd;
+#endif
+}
+
+/*
+ * The whole SQE of a command, to check the fields it does not use; NULL
+ * where the driver cannot see them. 6.6+ keeps the SQE (a copy of all of
+ * it once the request went async). 6.1 points cmd->cmd into the ring's
+ * SQE on the first inline issue, but into a copy of the command area
+ * alone once the request has async data (IOSQE_ASYNC, an io-wq retry):
+ * then the other fields are gone.
+ */
+static inline const struct io_uring_sqe *
+spex_uring_sqe(struct io_uring_cmd *cmd)
+{
+#ifdef SPEX_HAVE_IO_URING_SQE_CMD
+	return cmd->sqe;
+#else
+	if (cmd_to_io_kiocb(cmd)->flags & REQ_F_ASYNC_DATA)
+		return NULL;
+	return container_of((const u8 (*)[])cmd->cmd, struct io_uring_sqe,
+			    cmd);
 #endif
 }
 

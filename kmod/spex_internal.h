@@ -21,10 +21,17 @@
 extern unsigned int spex_max_models;
 extern unsigned int spex_max_model_bytes;
 extern unsigned int spex_max_jobs_per_file;
+extern unsigned int spex_max_jobs_per_user;
+extern unsigned int spex_max_slots_per_file;
+extern unsigned int spex_max_slots_per_user;
+extern unsigned long spex_max_job_macs;
 extern unsigned int spex_max_input_bytes;
 extern unsigned int spex_max_model_mem_mb;
 extern unsigned int spex_pool_slots;
 extern unsigned long spex_fpu_chunk_macs;
+/* fpu_chunk_macs is read clamped to this range (spex_job.c). */
+#define SPEX_FPU_CHUNK_MIN	1024UL
+#define SPEX_FPU_CHUNK_MAX	(1UL << 22)
 extern bool spex_simd;
 extern unsigned long spex_atomic_max_macs;
 
@@ -61,10 +68,12 @@ struct spex_kmodel {
 	struct spex_policy policy;
 
 	/*
-	 * Scratch pool: n_slots buffers of slot_bytes, each holding the
-	 * engine's scratch, a copy of the input and the output, so a job
-	 * never allocates. pool_lock protects free_slots and n_free;
-	 * pool_wq waits for a free slot.
+	 * Scratch pool: n_slots buffers of slot_bytes, each the engine's
+	 * scratch for one job, then room for its input and output (in_off,
+	 * out_off), which atomic jobs use (spex_atomic.c; a job from
+	 * userspace has its own copy). A job holds a slot only while it
+	 * computes, never across a copy from or to userspace. pool_lock
+	 * protects free_slots and n_free; pool_wq waits for a free slot.
 	 */
 	spinlock_t pool_lock;
 	void **free_slots;
@@ -85,9 +94,13 @@ struct spex_kmodel {
 	struct rcu_head rcu;
 };
 
+struct spex_user;
+
 /* Per open file of /dev/spex. */
 struct spex_file {
 	atomic_t inflight;			/* jobs running on this file */
+	atomic_t slots;				/* scratch slots it holds */
+	struct spex_user *user;			/* its opener's (spex_user.c) */
 };
 
 /*
@@ -105,6 +118,15 @@ enum spex_entry {
 #define SPEX_JOB_ID(entry, seq)	\
 	(((u64)(entry) << SPEX_JOB_ID_SHIFT) | \
 	 ((seq) & ((1ULL << SPEX_JOB_ID_SHIFT) - 1)))
+
+/* spex_user.c: caps per open file and per user */
+int spex_file_init(struct spex_file *sf);
+void spex_file_exit(struct spex_file *sf);
+int spex_file_job_begin(struct spex_file *sf);
+void spex_file_job_end(struct spex_file *sf);
+void *spex_slot_get(struct spex_kmodel *km, struct spex_file *sf,
+		    bool nonblock);
+void spex_slot_put(struct spex_kmodel *km, struct spex_file *sf, void *slot);
 
 /* spex_registry.c */
 int spex_registry_load(const void *blob, size_t len, u32 flags, u32 *id,

@@ -15,6 +15,9 @@
 #include "spex_compat.h"
 #include "spex_internal.h"
 
+/* Most ids one LIST answers (4 MiB of them). */
+#define SPEX_LIST_MAX	(1U << 20)
+
 static bool spex_zero(const void *p, size_t n)
 {
 	return !memchr_inv(p, 0, n);
@@ -46,6 +49,47 @@ static int spex_ioc_get_info(void __user *argp)
 	return copy_to_user(argp, &info, sizeof(info)) ? -EFAULT : 0;
 }
 
+/* The blob into kernel memory, or a status in diag saying why not. */
+static void *spex_load_blob(const struct spex_load *ld, struct spex_diag *d,
+			    int *err)
+{
+	u32 max = min_t(u32, READ_ONCE(spex_max_model_bytes), INT_MAX);
+	void *blob;
+
+	*err = 0;
+	if (ld->blob_len > max) {
+		*err = -EFBIG;
+		d->status = SPEX_E_LIMIT;
+		snprintf(d->msg, sizeof(d->msg),
+			 "SPEX_E_LIMIT: blob_len %u, max_model_bytes %u",
+			 ld->blob_len, max);
+		return NULL;
+	}
+	if (spex_registry_count() >= READ_ONCE(spex_max_models)) {
+		*err = -ENOSPC;
+		d->status = SPEX_E_LIMIT;
+		snprintf(d->msg, sizeof(d->msg),
+			 "SPEX_E_LIMIT: max_models (%u) models loaded",
+			 READ_ONCE(spex_max_models));
+		return NULL;
+	}
+	/* <= INT_MAX: kvmalloc() never warns */
+	blob = kvmalloc(ld->blob_len, GFP_KERNEL_ACCOUNT);
+	if (!blob) {
+		*err = -ENOMEM;
+		d->status = SPEX_E_NOMEM;
+		snprintf(d->msg, sizeof(d->msg),
+			 "SPEX_E_NOMEM: %u bytes for the blob", ld->blob_len);
+		return NULL;
+	}
+	if (copy_from_user(blob, u64_to_user_ptr(ld->blob), ld->blob_len)) {
+		kvfree(blob);
+		*err = -EFAULT;		/* no diag: the caller's memory */
+		return NULL;
+	}
+	return blob;
+}
+
 static int spex_ioc_load(void __user *argp)
 {
 	struct spex_load ld;
@@ -64,21 +108,17 @@ static int spex_ioc_load(void __user *argp)
 		return -EINVAL;
 	if (!ld.blob_len)
 		return -EINVAL;
-	if (ld.blob_len > READ_ONCE(spex_max_model_bytes))
-		return -EFBIG;
-	if (spex_registry_count() >= READ_ONCE(spex_max_models))
-		return -ENOSPC;
 
-	blob = kvmalloc(ld.blob_len, GFP_KERNEL_ACCOUNT);
-	if (!blob)
-		return -ENOMEM;
-	if (copy_from_user(blob, u64_to_user_ptr(ld.blob), ld.blob_len)) {
+	blob = spex_load_blob(&ld, &diag, &err);
+	if (blob) {
+		err = spex_registry_load(blob, ld.blob_len, ld.flags, &id,
+					 &diag);
 		kvfree(blob);
-		return -EFAULT;
+	} else if (err == -EFAULT) {
+		return err;
 	}
-	err = spex_registry_load(blob, ld.blob_len, ld.flags, &id, &diag);
-	kvfree(blob);
 
+	/* every failure from here on says why: status, offset, msg */
 	ld.model_id = id;
 	ld.status = err ? diag.status : SPEX_OK;
 	ld.offset = err ? diag.offset : 0;
@@ -117,9 +157,12 @@ static int spex_ioc_list(void __user *argp)
 		return -EFAULT;
 	if (ls.count || !spex_zero(ls.reserved, sizeof(ls.reserved)))
 		return -EINVAL;
-	cap = min(ls.capacity, READ_ONCE(spex_max_models));
+	if (ls.capacity && !ls.ids)
+		return -EINVAL;
+	/* bounded whatever max_models says: no allocation warns */
+	cap = min3(ls.capacity, READ_ONCE(spex_max_models), SPEX_LIST_MAX);
 	if (cap) {
-		ids = kcalloc(cap, sizeof(*ids), GFP_KERNEL);
+		ids = kvcalloc(cap, sizeof(*ids), GFP_KERNEL_ACCOUNT);
 		if (!ids)
 			return -ENOMEM;
 	}
@@ -128,7 +171,7 @@ static int spex_ioc_list(void __user *argp)
 	if (cap && copy_to_user(u64_to_user_ptr(ls.ids), ids,
 				min(cap, ls.count) * sizeof(*ids)))
 		err = -EFAULT;
-	kfree(ids);
+	kvfree(ids);
 	if (!err && copy_to_user(argp, &ls, sizeof(ls)))
 		err = -EFAULT;
 	return err;

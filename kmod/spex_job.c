@@ -5,11 +5,19 @@
  * engine in a scratch slot of its model's pool, and is traced and counted
  * once (spex_kjob_end()).
  *
- * With AVX2 the kernels run inside kernel_fpu_begin/end sections of at
- * most fpu_chunk_macs multiply-accumulates (the engine cuts layers at
- * those bounds); between sections the task may be rescheduled. Without
- * AVX2, or when the FPU is not usable here, the scalar kernels run with
- * no FPU section at all: both give bit-identical results.
+ * Every job's work is cut into chunks of at most fpu_chunk_macs
+ * multiply-accumulates (the engine cuts FC layers by rows, conv layers by
+ * channels and, within a channel, by output rows; one FC row or one conv
+ * output row is the smallest chunk), and the task may be rescheduled
+ * after each. With AVX2 each chunk is one kernel_fpu_begin/end section;
+ * without AVX2, with simd=N, SPEX_JOB_F_SCALAR, or when the FPU is not
+ * usable here, the scalar kernels run with no FPU section but the same
+ * chunks: both give bit-identical results.
+ *
+ * A job from userspace holds a scratch slot only while it computes: its
+ * input is copied in before it takes one, its output copied out after it
+ * gave it back, so a buffer that faults slowly (FUSE, userfaultfd) parks
+ * no slot.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -32,7 +40,9 @@ static atomic64_t spex_job_seq[SPEX_ENTRY_COUNT];	/* per enum spex_entry */
 int spex_job_init(void)
 {
 #ifdef SPEX_HAVE_AVX2
-	if (boot_cpu_has(X86_FEATURE_AVX2) &&
+	/* what kern_*_avx2.o is compiled for: -mavx -mavx2 -mfma */
+	if (boot_cpu_has(X86_FEATURE_AVX) && boot_cpu_has(X86_FEATURE_AVX2) &&
+	    boot_cpu_has(X86_FEATURE_FMA) &&
 	    cpu_has_xfeatures(XFEATURE_MASK_SSE | XFEATURE_MASK_YMM, NULL))
 		spex_simd_kernels = &spex_kernels_avx2;
 #endif
@@ -79,6 +89,12 @@ static void spex_fpu_end(void *priv)
 {
 	kernel_fpu_end();
 	local_bh_enable();
+	cond_resched();
+}
+
+/* After each chunk of a scalar job. */
+static void spex_chunk_end(void *priv)
+{
 	cond_resched();
 }
 
@@ -197,10 +213,12 @@ int spex_kjob_run(struct spex_kmodel *km, const void *in, size_t in_len,
 
 	might_sleep();
 	spex_kmodel_get_policy(km, &pol);
+	ex.chunk_macs = clamp(READ_ONCE(spex_fpu_chunk_macs),
+			      SPEX_FPU_CHUNK_MIN, SPEX_FPU_CHUNK_MAX);
+	ex.simd_end = spex_chunk_end;
 	simd = spex_simd_kernels_usable();
 	if (simd && !(flags & SPEX_JOB_F_SCALAR) && may_use_simd()) {
 		ex.kernels = simd;
-		ex.chunk_macs = max(READ_ONCE(spex_fpu_chunk_macs), 1024UL);
 		ex.simd_begin = spex_fpu_begin;
 		ex.simd_end = spex_fpu_end;
 	}
@@ -267,12 +285,21 @@ static int spex_job_put_result(const struct spex_job *job,
 /*
  * A job from userspace (ioctl or uring_cmd). Returns the SPEX_RES_* word,
  * or -errno; *res2 gets the CQE32 extra word.
+ *
+ * Neither a scratch slot nor the model's reference is held while user
+ * memory is copied: the input is copied into the job's own buffer first
+ * (with the model looked up before, for its sizes, and again after; an
+ * unload in between gives ENOENT), the output copied out last. So a
+ * buffer that faults forever (userfaultfd, FUSE) blocks neither other
+ * jobs nor an unload.
  */
 int spex_job_user(struct spex_file *sf, const struct spex_job *job,
 		  bool nonblock, u64 *res2)
 {
 	struct spex_result res = {};
 	struct spex_kmodel *km;
+	size_t in_len = job->input_len, out_cap;
+	u8 *buf = NULL;
 	void *slot;
 	u32 out_len;
 	int st, ret;
@@ -280,56 +307,71 @@ int spex_job_user(struct spex_file *sf, const struct spex_job *job,
 	ret = spex_job_check(job);
 	if (ret)
 		return ret;
-	if (atomic_inc_return(&sf->inflight) >
-	    READ_ONCE(spex_max_jobs_per_file)) {
-		ret = -EBUSY;
-		goto out_dec;
-	}
+	ret = spex_file_job_begin(sf);
+	if (ret)
+		return ret;
 	km = spex_kmodel_get(job->model_id);
 	if (!km) {
 		ret = -ENOENT;
-		goto out_dec;
+		goto out_end;
 	}
-	st = spex_kjob_admit(km, SPEX_ENTRY_DEV, job->input_len,
-			     job->output_len, job->flags, &res);
+	st = spex_kjob_admit(km, SPEX_ENTRY_DEV, in_len, job->output_len,
+			     job->flags, &res);
+	out_cap = km->info->output_bytes;
+	spex_kmodel_put(km);
 	if (st != SPEX_OK) {
 		ret = spex_job_put_result(job, &res, -spex_status_errno(st));
-		goto out_put;
+		goto out_end;
 	}
-	slot = spex_pool_get(km, nonblock);
+	/* Both are the model's sizes, far below kvmalloc's INT_MAX. */
+	if (in_len + out_cap > INT_MAX) {
+		ret = -E2BIG;
+		goto out_end;
+	}
+	buf = kvmalloc(in_len + out_cap, GFP_KERNEL_ACCOUNT);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto out_end;
+	}
+	if (copy_from_user(buf, u64_to_user_ptr(job->input), in_len)) {
+		ret = -EFAULT;
+		goto out_end;
+	}
+
+	/* Ids are never reused soon (cyclic over 2^31): the same model. */
+	km = spex_kmodel_get(job->model_id);
+	if (!km) {
+		ret = -ENOENT;
+		goto out_end;
+	}
+	slot = spex_slot_get(km, sf, nonblock);
 	if (IS_ERR_OR_NULL(slot)) {
+		spex_kmodel_put(km);
 		ret = slot ? PTR_ERR(slot) : -EAGAIN;
-		goto out_put;
+		goto out_end;
 	}
-	if (copy_from_user((u8 *)slot + km->in_off,
-			   u64_to_user_ptr(job->input), job->input_len)) {
-		ret = -EFAULT;
-		goto out_slot;
-	}
-	st = spex_kjob_run(km, (u8 *)slot + km->in_off, job->input_len,
-			   (u8 *)slot + km->out_off, km->info->output_bytes,
-			   slot, job->flags, &res);
+	st = spex_kjob_run(km, buf, in_len, buf + in_len, out_cap, slot,
+			   job->flags, &res);
+	spex_slot_put(km, sf, slot);
+	out_len = st == SPEX_OK ? spex_kjob_out_len(km, &res) : 0;
+	spex_kmodel_put(km);
 	if (st != SPEX_OK) {
 		ret = spex_job_put_result(job, &res, -spex_status_errno(st));
-		goto out_slot;
+		goto out_end;
 	}
-	out_len = spex_kjob_out_len(km, &res);
 	if (out_len && copy_to_user(u64_to_user_ptr(job->output),
-				    (u8 *)slot + km->out_off, out_len)) {
+				    buf + in_len, out_len)) {
 		ret = -EFAULT;
-		goto out_slot;
+		goto out_end;
 	}
 	ret = SPEX_RES_PACK(res.decision, res.flags & SPEX_RF_FORCED,
 			    res.flags & SPEX_RF_LOW_CONF ? 1 : 0,
 			    res.class_id, res.confidence_q16);
 	*res2 = SPEX_RES2_PACK(res.exit_index, res.layers_run, out_len);
 	ret = spex_job_put_result(job, &res, ret);
-out_slot:
-	spex_pool_put(km, slot);
-out_put:
-	spex_kmodel_put(km);
-out_dec:
-	atomic_dec(&sf->inflight);
+out_end:
+	kvfree(buf);
+	spex_file_job_end(sf);
 	return ret;
 }
 
@@ -346,12 +388,12 @@ int spex_submit(struct spex_kmodel *km, const void *input, size_t in_len,
 	st = spex_kjob_admit(km, SPEX_ENTRY_DEV, in_len, out_cap, flags, res);
 	if (st != SPEX_OK)
 		return -spex_status_errno(st);
-	slot = spex_pool_get(km, false);
+	slot = spex_slot_get(km, NULL, false);
 	if (IS_ERR(slot))
 		return PTR_ERR(slot);
 	st = spex_kjob_run(km, input, in_len, output, out_cap, slot, flags,
 			   res);
-	spex_pool_put(km, slot);
+	spex_slot_put(km, NULL, slot);
 	return st == SPEX_OK ? 0 : -spex_status_errno(st);
 }
 EXPORT_SYMBOL_GPL(spex_submit);

@@ -31,6 +31,22 @@ unsigned int spex_max_jobs_per_file = 256;
 module_param_named(max_jobs_per_file, spex_max_jobs_per_file, uint, 0644);
 MODULE_PARM_DESC(max_jobs_per_file, "Jobs in flight on one open file; more get EBUSY (default 256)");
 
+unsigned int spex_max_jobs_per_user = 1024;
+module_param_named(max_jobs_per_user, spex_max_jobs_per_user, uint, 0644);
+MODULE_PARM_DESC(max_jobs_per_user, "Jobs in flight of one user, all files; more get EBUSY (default 1024)");
+
+unsigned int spex_max_slots_per_file;
+module_param_named(max_slots_per_file, spex_max_slots_per_file, uint, 0644);
+MODULE_PARM_DESC(max_slots_per_file, "Scratch slots one open file holds at once; more jobs wait (default 0: no cap)");
+
+unsigned int spex_max_slots_per_user;
+module_param_named(max_slots_per_user, spex_max_slots_per_user, uint, 0644);
+MODULE_PARM_DESC(max_slots_per_user, "Scratch slots one user holds at once; more jobs wait (default 0: no cap)");
+
+unsigned long spex_max_job_macs = 1UL << 30;
+module_param_named(max_job_macs, spex_max_job_macs, ulong, 0644);
+MODULE_PARM_DESC(max_job_macs, "Most MACs one job of a model may need; larger models are refused at load (default 2^30, 0: no cap)");
+
 unsigned int spex_max_input_bytes = 1 << 20;
 module_param_named(max_input_bytes, spex_max_input_bytes, uint, 0644);
 MODULE_PARM_DESC(max_input_bytes, "Largest job input, bytes; more get E2BIG (default 1 MiB)");
@@ -45,7 +61,7 @@ MODULE_PARM_DESC(pool_slots, "Scratch slots per model, jobs running at once on i
 
 unsigned long spex_fpu_chunk_macs = 1 << 18;
 module_param_named(fpu_chunk_macs, spex_fpu_chunk_macs, ulong, 0644);
-MODULE_PARM_DESC(fpu_chunk_macs, "Most MACs in one kernel_fpu_begin/end section (default 262144)");
+MODULE_PARM_DESC(fpu_chunk_macs, "Most MACs between two chances to reschedule, and in one kernel_fpu_begin/end section; read clamped to 1024..4194304 (default 262144)");
 
 unsigned long spex_atomic_max_macs = 16384;
 module_param_named(atomic_max_macs, spex_atomic_max_macs, ulong, 0644);
@@ -58,11 +74,16 @@ MODULE_PARM_DESC(simd, "Use the AVX2 kernels when the CPU has them (default Y)")
 static int spex_open(struct inode *inode, struct file *file)
 {
 	struct spex_file *sf;
+	int err;
 
-	sf = kzalloc(sizeof(*sf), GFP_KERNEL);
+	sf = kzalloc(sizeof(*sf), GFP_KERNEL_ACCOUNT);
 	if (!sf)
 		return -ENOMEM;
-	atomic_set(&sf->inflight, 0);
+	err = spex_file_init(sf);
+	if (err) {
+		kfree(sf);
+		return err;
+	}
 	file->private_data = sf;
 	return nonseekable_open(inode, file);
 }
@@ -70,6 +91,7 @@ static int spex_open(struct inode *inode, struct file *file)
 /* Called once no ioctl runs and no io_uring request holds the file. */
 static int spex_release(struct inode *inode, struct file *file)
 {
+	spex_file_exit(file->private_data);
 	kfree(file->private_data);
 	return 0;
 }

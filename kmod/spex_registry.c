@@ -140,12 +140,6 @@ void spex_pool_put(struct spex_kmodel *km, void *slot)
 static int spex_pool_init(struct spex_kmodel *km, u64 budget)
 {
 	const struct spex_model_desc *info = km->info;
-	size_t scratch = SPEX_ALIGN_UP(spex_model_scratch_size(km->model),
-				       (size_t)SPEX_SLOT_ALIGN);
-	size_t in = SPEX_ALIGN_UP((size_t)info->input_bytes,
-				  (size_t)SPEX_SLOT_ALIGN);
-	size_t out = SPEX_ALIGN_UP((size_t)info->output_bytes,
-				   (size_t)SPEX_SLOT_ALIGN);
 	u32 n = READ_ONCE(spex_pool_slots);
 	size_t total;
 	u32 i;
@@ -153,14 +147,20 @@ static int spex_pool_init(struct spex_kmodel *km, u64 budget)
 	if (!n)
 		n = 2 * num_online_cpus();
 	n = clamp_t(u32, n, 1, 1024);
-	km->in_off = scratch;
-	km->out_off = scratch + in;
-	km->slot_bytes = scratch + in + out;
+	km->in_off = SPEX_ALIGN_UP(spex_model_scratch_size(km->model),
+				   (size_t)SPEX_SLOT_ALIGN);
+	km->out_off = km->in_off + SPEX_ALIGN_UP((size_t)info->input_bytes,
+						 (size_t)SPEX_SLOT_ALIGN);
+	km->slot_bytes = km->out_off +
+			 SPEX_ALIGN_UP((size_t)info->output_bytes,
+				       (size_t)SPEX_SLOT_ALIGN);
+	/* budget <= INT_MAX: kvzalloc() never sees a size it warns on */
 	if (check_mul_overflow(km->slot_bytes, (size_t)n, &total) ||
 	    total + info->mem_bytes > budget)
 		return -E2BIG;
 	km->pool = kvzalloc(total, GFP_KERNEL_ACCOUNT);
-	km->free_slots = kcalloc(n, sizeof(*km->free_slots), GFP_KERNEL);
+	km->free_slots = kcalloc(n, sizeof(*km->free_slots),
+				 GFP_KERNEL_ACCOUNT);
 	if (!km->pool || !km->free_slots)
 		return -ENOMEM;
 	for (i = 0; i < n; i++)
@@ -170,20 +170,43 @@ static int spex_pool_init(struct spex_kmodel *km, u64 budget)
 	return 0;
 }
 
+/* A refusal after the blob itself was accepted: diag says why. */
+static int spex_load_refuse(struct spex_diag *diag, int err, u32 status,
+			    const char *fmt, ...)
+{
+	va_list ap;
+
+	diag->status = status;
+	diag->offset = 0;
+	va_start(ap, fmt);
+	vsnprintf(diag->msg, sizeof(diag->msg), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+/*
+ * Load a model; on failure diag always holds a status and a reason, the
+ * blob's own or the module's (a cap, memory, no id left).
+ */
 int spex_registry_load(const void *blob, size_t len, u32 flags, u32 *id,
 		       struct spex_diag *diag)
 {
-	u64 budget = (u64)READ_ONCE(spex_max_model_mem_mb) << 20;
+	/* at most INT_MAX, so no allocation of the model reaches it */
+	u64 budget = min_t(u64, (u64)READ_ONCE(spex_max_model_mem_mb) << 20,
+			   INT_MAX);
+	unsigned long max_macs = READ_ONCE(spex_max_job_macs);
 	struct spex_load_opts opts = {
-		.budget = budget,
+		.budget = budget ? budget : 1,
 		.flags = SPEX_LOAD_INT8_ONLY,
 	};
 	struct spex_kmodel *km;
 	int st, err;
 
-	km = kzalloc(sizeof(*km), GFP_KERNEL);
+	memset(diag, 0, sizeof(*diag));
+	km = kzalloc(sizeof(*km), GFP_KERNEL_ACCOUNT);
 	if (!km)
-		return -ENOMEM;
+		return spex_load_refuse(diag, -ENOMEM, SPEX_E_NOMEM,
+					"SPEX_E_NOMEM: model object");
 	kref_init(&km->ref);
 	spin_lock_init(&km->policy_lock);
 	spin_lock_init(&km->pool_lock);
@@ -198,19 +221,24 @@ int spex_registry_load(const void *blob, size_t len, u32 flags, u32 *id,
 	}
 	km->info = spex_model_info(km->model);
 
-	err = spex_pool_init(km, budget);
+	if (max_macs && km->info->macs > max_macs) {
+		err = spex_load_refuse(diag, -E2BIG, SPEX_E_LIMIT,
+				       "SPEX_E_LIMIT: a job needs up to %llu MACs, max_job_macs is %lu",
+				       (unsigned long long)km->info->macs,
+				       max_macs);
+		goto fail;
+	}
+	err = spex_pool_init(km, opts.budget);
 	if (err) {
-		if (diag) {
-			diag->status = err == -E2BIG ? SPEX_E_BUDGET :
-				       SPEX_E_NOMEM;
-			diag->offset = 0;
-			snprintf(diag->msg, sizeof(diag->msg),
-				 "scratch pool does not fit");
-		}
+		spex_load_refuse(diag, err, err == -E2BIG ? SPEX_E_BUDGET :
+				 SPEX_E_NOMEM,
+				 "%s: scratch pool does not fit",
+				 err == -E2BIG ? "SPEX_E_BUDGET" :
+				 "SPEX_E_NOMEM");
 		goto fail;
 	}
 	if (flags & SPEX_LOAD_F_ATOMIC) {
-		err = spex_atomic_init(km, budget, diag);
+		err = spex_atomic_init(km, opts.budget, diag);
 		if (err)
 			goto fail;
 	}
@@ -229,6 +257,15 @@ int spex_registry_load(const void *blob, size_t len, u32 flags, u32 *id,
 		}
 	}
 	mutex_unlock(&spex_reg_lock);
+	if (err == -ENOSPC)
+		spex_load_refuse(diag, err, SPEX_E_LIMIT,
+				 "SPEX_E_LIMIT: max_models (%u) models loaded",
+				 READ_ONCE(spex_max_models));
+	else if (err)
+		spex_load_refuse(diag, err, err == -ENOMEM ? SPEX_E_NOMEM :
+				 SPEX_E_LIMIT, "%s: no model id (%d)",
+				 err == -ENOMEM ? "SPEX_E_NOMEM" :
+				 "SPEX_E_LIMIT", err);
 	if (err)
 		goto fail;
 	*id = km->id;

@@ -9,6 +9,14 @@
  * job that would wait for a scratch slot returns -EAGAIN and io_uring
  * retries it from a worker that may block. Batches of many SQEs in one
  * io_uring_enter() run back to back with no syscall between them.
+ *
+ * What the command does not use must be zero: the SQE's addr, len,
+ * ioprio and buf_index (where the kernel lets the driver see them, see
+ * spex_uring_sqe()), every uring_cmd_flags bit (IORING_URING_CMD_FIXED
+ * included) and the command area past struct spex_job: EINVAL. An IOPOLL
+ * ring gets EOPNOTSUPP: a job is compute, there is nothing to poll.
+ * Cancellation: a command never stays queued in the driver; the only
+ * wait, for a scratch slot, ends on a fatal signal (io-wq exit).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -21,6 +29,7 @@
 int spex_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 {
 	struct spex_file *sf = cmd->file->private_data;
+	const struct io_uring_sqe *sqe = spex_uring_sqe(cmd);
 	u8 area[SPEX_URING_CMD_BYTES];
 	struct spex_job job;
 	u64 res2 = 0;
@@ -28,9 +37,14 @@ int spex_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 
 	if (cmd->cmd_op != SPEX_URING_CMD_INFER)
 		return -EOPNOTSUPP;
+	if (issue_flags & IO_URING_F_IOPOLL)
+		return -EOPNOTSUPP;
 	if (!(issue_flags & IO_URING_F_SQE128))
 		return -EINVAL;
 	if (cmd->flags)		/* IORING_URING_CMD_FIXED: not supported */
+		return -EINVAL;
+	if (sqe && (READ_ONCE(sqe->addr) || READ_ONCE(sqe->len) ||
+		    READ_ONCE(sqe->ioprio) || READ_ONCE(sqe->buf_index)))
 		return -EINVAL;
 
 	/* One copy: userspace may rewrite the SQ ring meanwhile. */
