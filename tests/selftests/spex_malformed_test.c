@@ -12,7 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <pthread.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -25,7 +29,8 @@ struct jbufs {
 	u8 *in, *out;
 	struct spex_result *res;
 	u8 *ro;			/* a read-only page */
-	u8 *gone;		/* an unmapped page */
+	u8 *gone;		/* a PROT_NONE page */
+	u8 *edge;		/* the readable page before gone */
 	u32 in_len, out_len;
 };
 
@@ -36,7 +41,11 @@ static void m_id_none(struct spex_job *j, struct jbufs *b) { j->model_id = 0x7ff
 static void m_flags(struct spex_job *j, struct jbufs *b) { j->flags = 0x80; }
 static void m_flags_hi(struct spex_job *j, struct jbufs *b) { j->flags = 0x80000000; }
 static void m_res0(struct spex_job *j, struct jbufs *b) { j->reserved[0] = 1; }
+static void m_res1(struct spex_job *j, struct jbufs *b) { j->reserved[1] = 1; }
 static void m_res2(struct spex_job *j, struct jbufs *b) { j->reserved[2] = 1ULL << 63; }
+/* runs from a readable page into the PROT_NONE one after it */
+static void m_in_edge(struct spex_job *j, struct jbufs *b) { j->input = (uintptr_t)b->gone - j->input_len / 2; }
+static void m_out_edge(struct spex_job *j, struct jbufs *b) { j->output = (uintptr_t)b->gone - 1; }
 static void m_in_short(struct spex_job *j, struct jbufs *b) { j->input_len--; }
 static void m_in_long(struct spex_job *j, struct jbufs *b) { j->input_len++; }
 static void m_in_zero(struct spex_job *j, struct jbufs *b) { j->input_len = 0; }
@@ -77,7 +86,10 @@ JOB_CASE(model_id_unknown, m_id_none, ENOENT);
 JOB_CASE(flags_unknown, m_flags, EINVAL);
 JOB_CASE(flags_high_bit, m_flags_hi, EINVAL);
 JOB_CASE(reserved0_set, m_res0, EINVAL);
+JOB_CASE(reserved1_set, m_res1, EINVAL);
 JOB_CASE(reserved2_set, m_res2, EINVAL);
+JOB_CASE(input_into_prot_none, m_in_edge, EFAULT);
+JOB_CASE(output_into_prot_none, m_out_edge, EFAULT);
 JOB_CASE(input_len_short, m_in_short, EINVAL);
 JOB_CASE(input_len_long, m_in_long, EINVAL);
 JOB_CASE(input_len_zero, m_in_zero, EINVAL);
@@ -119,11 +131,17 @@ FIXTURE_SETUP(job)
 	st_input(&self->m, 1, self->b.in);
 	self->b.ro = mmap(NULL, pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
 			  -1, 0);
-	/* PROT_NONE, not unmapped: nothing else can be mapped there. */
-	self->b.gone = mmap(NULL, pg, PROT_NONE,
+	/*
+	 * PROT_NONE, not unmapped: nothing else can be mapped there. The
+	 * readable page before it (self->b.edge) lets a buffer run into it.
+	 */
+	self->b.edge = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, self->b.ro);
-	ASSERT_NE(MAP_FAILED, self->b.gone);
+	ASSERT_NE(MAP_FAILED, self->b.edge);
+	ASSERT_EQ(0, mprotect(self->b.edge + pg, pg, PROT_NONE));
+	self->b.gone = self->b.edge + pg;
+	memset(self->b.edge, 1, pg);
 }
 
 FIXTURE_TEARDOWN(job)
@@ -133,7 +151,7 @@ FIXTURE_TEARDOWN(job)
 		close(self->fd);
 	}
 	munmap(self->b.ro, sysconf(_SC_PAGESIZE));
-	munmap(self->b.gone, sysconf(_SC_PAGESIZE));
+	munmap(self->b.edge, 2 * sysconf(_SC_PAGESIZE));
 	free(self->b.in);
 	free(self->b.out);
 	free(self->b.res);
@@ -173,6 +191,72 @@ TEST_F(job, uring_cmd)
 	EXPECT_EQ(-variant->err, cqe->res);
 	io_uring_cqe_seen(&ring, cqe);
 	io_uring_queue_exit(&ring);
+}
+
+/* The same, forced to io-wq (IOSQE_ASYNC): the worker's path. */
+TEST_F(job, uring_cmd_async)
+{
+	struct io_uring ring;
+	struct io_uring_cqe *cqe;
+	struct io_uring_sqe *sqe;
+	struct spex_job j;
+
+	ASSERT_EQ(0, st_ring_init(&ring, 4, false));
+	make_job(self, &j);
+	variant->mut(&j, &self->b);
+	sqe = st_prep_infer(&ring, self->fd, &j, 43);
+	ASSERT_NE(NULL, sqe);
+	sqe->flags |= IOSQE_ASYNC;
+	ASSERT_EQ(1, io_uring_submit_and_wait(&ring, 1));
+	ASSERT_EQ(0, io_uring_wait_cqe(&ring, &cqe));
+	EXPECT_EQ(43, io_uring_cqe_get_data64(cqe));
+	EXPECT_EQ(-variant->err, cqe->res);
+	io_uring_cqe_seen(&ring, cqe);
+	io_uring_queue_exit(&ring);
+}
+
+/* On a CQE32 ring an error still completes, with no extra word. */
+TEST_F(job, uring_cmd_cqe32)
+{
+	struct io_uring ring;
+	struct io_uring_cqe *cqe;
+	struct spex_job j;
+
+	ASSERT_EQ(0, st_ring_init(&ring, 4, true));
+	make_job(self, &j);
+	variant->mut(&j, &self->b);
+	ASSERT_NE(NULL, st_prep_infer(&ring, self->fd, &j, 44));
+	ASSERT_EQ(1, io_uring_submit_and_wait(&ring, 1));
+	ASSERT_EQ(0, io_uring_wait_cqe(&ring, &cqe));
+	EXPECT_EQ(44, io_uring_cqe_get_data64(cqe));
+	EXPECT_EQ(-variant->err, cqe->res);
+	EXPECT_EQ(0, cqe->big_cqe[0]);
+	io_uring_cqe_seen(&ring, cqe);
+	io_uring_queue_exit(&ring);
+}
+
+/* output_len = U32_MAX past the input: valid, and only output_bytes written */
+TEST_F(job, output_len_u32_max)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	u32 ob = self->b.out_len;
+	struct spex_job j;
+	u8 *p;
+	u32 i;
+
+	p = mmap(NULL, 2 * pg + ob + 64, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	memcpy(p, self->b.in, self->b.in_len);
+	memset(p + 2 * pg, 0x5a, ob + 64);
+	st_job(&j, self->id, p, self->b.in_len, p + 2 * pg, 0xffffffffu,
+	       NULL, 0);
+	EXPECT_LE(0, ioctl(self->fd, SPEX_IOC_INFER, &j));
+	for (i = ob; i < ob + 64; i++)
+		if (p[2 * pg + i] != 0x5a)
+			break;
+	EXPECT_EQ(ob + 64, i);
+	munmap(p, 2 * pg + ob + 64);
 }
 
 /* ---- uring_cmd framing ---- */
@@ -271,7 +355,136 @@ TEST_F(ring, not_sqe128)
 	io_uring_queue_exit(&ring);
 }
 
+/* One valid job SQE with one field the command does not use set. */
+static int submit_with(FIXTURE_DATA(ring) *self, unsigned int setup,
+		       void (*set)(struct io_uring_sqe *sqe), bool async)
+{
+	struct io_uring ring;
+	struct io_uring_sqe *sqe;
+	struct spex_job j;
+	int ret;
+
+	if (io_uring_queue_init(4, &ring, IORING_SETUP_SQE128 | setup))
+		return 1;
+	st_job(&j, self->id, self->in, self->m.info->input_bytes, self->out,
+	       self->m.info->output_bytes, NULL, 0);
+	sqe = st_prep_infer(&ring, self->fd, &j, 1);
+	if (set)
+		set(sqe);
+	if (async)
+		sqe->flags |= IOSQE_ASYNC;
+	ret = submit_one(&ring, sqe);
+	io_uring_queue_exit(&ring);
+	return ret;
+}
+
+static void s_addr(struct io_uring_sqe *sqe) { sqe->addr = 0x1000; }
+static void s_len(struct io_uring_sqe *sqe) { sqe->len = 1; }
+static void s_ioprio(struct io_uring_sqe *sqe) { sqe->ioprio = 1; }
+static void s_buf_index(struct io_uring_sqe *sqe) { sqe->buf_index = 1; }
+static void s_flag_unknown(struct io_uring_sqe *sqe) { sqe->uring_cmd_flags = 1U << 30; }
+static void s_tail_first(struct io_uring_sqe *sqe) { sqe->cmd[sizeof(struct spex_job)] = 1; }
+
+TEST_F(ring, valid_inline_and_async)
+{
+	EXPECT_LE(0, submit_with(self, 0, NULL, false));
+	EXPECT_LE(0, submit_with(self, 0, NULL, true));
+}
+
+TEST_F(ring, sqe_addr_set)
+{
+	EXPECT_EQ(-EINVAL, submit_with(self, 0, s_addr, false));
+}
+
+TEST_F(ring, sqe_len_set)
+{
+	EXPECT_EQ(-EINVAL, submit_with(self, 0, s_len, false));
+}
+
+TEST_F(ring, sqe_ioprio_set)
+{
+	EXPECT_EQ(-EINVAL, submit_with(self, 0, s_ioprio, false));
+}
+
+TEST_F(ring, sqe_buf_index_set)
+{
+	EXPECT_EQ(-EINVAL, submit_with(self, 0, s_buf_index, false));
+}
+
+TEST_F(ring, uring_cmd_flags_unknown)
+{
+	EXPECT_EQ(-EINVAL, submit_with(self, 0, s_flag_unknown, false));
+	EXPECT_EQ(-EINVAL, submit_with(self, 0, s_flag_unknown, true));
+}
+
+TEST_F(ring, cmd_area_first_tail_byte)
+{
+	EXPECT_EQ(-EINVAL, submit_with(self, 0, s_tail_first, false));
+	EXPECT_EQ(-EINVAL, submit_with(self, 0, s_tail_first, true));
+}
+
+/* IORING_URING_CMD_FIXED with a registered buffer: the driver refuses */
+TEST_F(ring, fixed_flag)
+{
+	struct io_uring ring;
+	struct io_uring_sqe *sqe;
+	struct iovec iov = { .iov_base = self->in,
+			     .iov_len = self->m.info->input_bytes };
+	struct spex_job j;
+
+	ASSERT_EQ(0, st_ring_init(&ring, 4, false));
+	ASSERT_EQ(0, io_uring_register_buffers(&ring, &iov, 1));
+	st_job(&j, self->id, self->in, self->m.info->input_bytes, self->out,
+	       self->m.info->output_bytes, NULL, 0);
+	sqe = st_prep_infer(&ring, self->fd, &j, 1);
+	sqe->uring_cmd_flags = IORING_URING_CMD_FIXED;
+	sqe->buf_index = 0;
+	EXPECT_EQ(-EINVAL, submit_one(&ring, sqe));
+	io_uring_queue_exit(&ring);
+}
+
+TEST_F(ring, iopoll_ring)
+{
+	EXPECT_EQ(-EOPNOTSUPP, submit_with(self, IORING_SETUP_IOPOLL, NULL,
+					   false));
+}
+
+/* Close the file and the ring with io-wq jobs still queued: no leak. */
+TEST_F(ring, close_with_async_jobs_pending)
+{
+	struct io_uring ring;
+	struct io_uring_sqe *sqe;
+	struct spex_job j;
+	int fd = st_open(), i;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, st_ring_init(&ring, 64, false));
+	st_job(&j, self->id, self->in, self->m.info->input_bytes, self->out,
+	       self->m.info->output_bytes, NULL, 0);
+	for (i = 0; i < 64; i++) {
+		sqe = st_prep_infer(&ring, fd, &j, i);
+		ASSERT_NE(NULL, sqe);
+		sqe->flags |= IOSQE_ASYNC;
+	}
+	EXPECT_EQ(64, io_uring_submit(&ring));
+	close(fd);
+	io_uring_queue_exit(&ring);
+	/* the model is still usable and unloads */
+	EXPECT_LE(0, st_infer(self->fd, self->id, self->in,
+			      self->m.info->input_bytes, self->out,
+			      self->m.info->output_bytes, NULL, 0));
+}
+
 /* ---- LOAD_MODEL ---- */
+
+static u32 spex_info_models(int fd)
+{
+	struct spex_info info = {};
+
+	if (ioctl(fd, SPEX_IOC_GET_INFO, &info))
+		return ~0u;
+	return info.n_models;
+}
 
 FIXTURE(load) {
 	int fd;
@@ -410,6 +623,58 @@ TEST_F(load, ioctl_reserved_set)
 	EXPECT_EQ(-EINVAL, load_raw(self->fd, &ld));
 }
 
+/* Each output field of LOAD must come in 0. */
+TEST_F(load, ioctl_out_fields_set)
+{
+	struct spex_load ld;
+	int f;
+
+	for (f = 0; f < 4; f++) {
+		memset(&ld, 0, sizeof(ld));
+		ld.blob = (uintptr_t)self->blob;
+		ld.blob_len = self->len;
+		if (f == 0)
+			ld.reserved0 = 1;
+		else if (f == 1)
+			ld.model_id = 1;
+		else if (f == 2)
+			ld.status = SPEX_E_CRC;
+		else
+			ld.offset = 4;
+		EXPECT_EQ(-EINVAL, load_raw(self->fd, &ld));
+	}
+}
+
+TEST_F(load, blob_len_u32_max)
+{
+	struct spex_load ld;
+
+	EXPECT_EQ(-EFBIG, st_load_blob(self->fd, self->blob, 0xffffffffu,
+				       NULL, &ld));
+	EXPECT_EQ(SPEX_E_LIMIT, ld.status);
+	EXPECT_NE(0, ld.msg[0]);
+}
+
+/* The blob's last page is PROT_NONE: the copy faults partway. */
+TEST_F(load, blob_faults_partway)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	size_t n = (self->len + pg - 1) / pg * pg;
+	u8 *p = mmap(NULL, n + pg, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	u32 before, id;
+
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, mprotect(p + n, pg, PROT_NONE));
+	/* the blob ends 100 bytes into the PROT_NONE page */
+	memcpy(p + n + 100 - self->len, self->blob, self->len - 100);
+	before = spex_info_models(self->fd);
+	EXPECT_EQ(-EFAULT, st_load_blob(self->fd, p + n + 100 - self->len,
+					self->len, &id, NULL));
+	EXPECT_EQ(before, spex_info_models(self->fd));
+	munmap(p, n + pg);
+}
+
 /* Module parameters as limits: write, test, restore. */
 static int set_param(const char *name, unsigned long v, unsigned long *old)
 {
@@ -454,32 +719,142 @@ TEST_F(load, over_memory_budget)
 
 TEST_F(load, too_many_models)
 {
+	struct spex_load ld;
 	unsigned long old;
 	u32 id;
 
 	ASSERT_EQ(0, st_load_blob(self->fd, self->blob, self->len, &id, NULL));
 	ASSERT_EQ(0, set_param("max_models", 1, &old));
 	EXPECT_EQ(-ENOSPC, st_load_blob(self->fd, self->blob, self->len, NULL,
-					NULL));
+					&ld));
+	/* the diagnostics say so too */
+	EXPECT_EQ(SPEX_E_LIMIT, ld.status);
+	EXPECT_NE(NULL, strstr(ld.msg, "max_models"));
 	ASSERT_EQ(0, set_param("max_models", old, NULL));
 	EXPECT_EQ(0, st_unload(self->fd, id));
 }
 
-TEST_F(load, jobs_per_file_limit)
+/* With the job cap param at 0 a job gets EBUSY; restored, it runs. */
+static void job_cap_blocks(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(load) *self, const char *param)
 {
 	u8 in[784], out[64];
 	unsigned long old;
 	u32 id;
 
 	ASSERT_EQ(0, st_load_blob(self->fd, self->blob, self->len, &id, NULL));
-	ASSERT_EQ(0, set_param("max_jobs_per_file", 0, &old));
+	ASSERT_EQ(0, set_param(param, 0, &old));
 	st_input(&self->m, 1, in);
 	EXPECT_EQ(-EBUSY, st_infer(self->fd, id, in, sizeof(in), out,
 				   sizeof(out), NULL, 0));
-	ASSERT_EQ(0, set_param("max_jobs_per_file", old, NULL));
+	ASSERT_EQ(0, set_param(param, old, NULL));
 	EXPECT_LE(0, st_infer(self->fd, id, in, sizeof(in), out, sizeof(out),
 			      NULL, 0));
 	EXPECT_EQ(0, st_unload(self->fd, id));
+}
+
+TEST_F(load, jobs_per_file_limit)
+{
+	job_cap_blocks(_metadata, self, "max_jobs_per_file");
+}
+
+TEST_F(load, jobs_per_user_limit)
+{
+	job_cap_blocks(_metadata, self, "max_jobs_per_user");
+}
+
+TEST_F(load, job_macs_cap)
+{
+	struct spex_load ld;
+	unsigned long old;
+
+	ASSERT_EQ(0, set_param("max_job_macs", 1000, &old));
+	EXPECT_EQ(-E2BIG, st_load_blob(self->fd, self->blob, self->len, NULL,
+				       &ld));
+	EXPECT_EQ(SPEX_E_LIMIT, ld.status);
+	EXPECT_NE(NULL, strstr(ld.msg, "max_job_macs"));
+	EXPECT_EQ(0, ld.model_id);
+	ASSERT_EQ(0, set_param("max_job_macs", old, NULL));
+}
+
+struct cap_thread {
+	int fd;
+	u32 id;
+	const u8 *in;
+	int fails;
+};
+
+static void *cap_thread_run(void *arg)
+{
+	struct cap_thread *c = arg;
+	u8 out[64];
+	int i;
+
+	for (i = 0; i < 20; i++)
+		if (st_infer(c->fd, c->id, c->in, 784, out, sizeof(out), NULL,
+			     0) < 0)
+			c->fails++;
+	return NULL;
+}
+
+/*
+ * One slot per file, and per user: four threads on one file take turns
+ * (they wait, they are not refused), by ioctl.
+ */
+TEST_F(load, slot_caps_wait)
+{
+	static const char *const params[] = { "max_slots_per_file",
+					      "max_slots_per_user" };
+	struct cap_thread c[4];
+	pthread_t th[4];
+	unsigned long old;
+	u8 in[784];
+	u32 id;
+	int p, i;
+
+	ASSERT_EQ(0, st_load_blob(self->fd, self->blob, self->len, &id, NULL));
+	st_input(&self->m, 1, in);
+	for (p = 0; p < 2; p++) {
+		ASSERT_EQ(0, set_param(params[p], 1, &old));
+		for (i = 0; i < 4; i++) {
+			c[i] = (struct cap_thread){ .fd = self->fd, .id = id,
+						    .in = in };
+			ASSERT_EQ(0, pthread_create(&th[i], NULL,
+						    cap_thread_run, &c[i]));
+		}
+		for (i = 0; i < 4; i++) {
+			pthread_join(th[i], NULL);
+			EXPECT_EQ(0, c[i].fails);
+		}
+		ASSERT_EQ(0, set_param(params[p], old, NULL));
+	}
+	EXPECT_EQ(0, st_unload(self->fd, id));
+}
+
+/* Layers whose weights alias: rejected, with where and why. */
+TEST_F(load, weights_alias)
+{
+	u32 data = 0, layers = 0, n = spex_le32(self->blob + 16);
+	u32 t = spex_le32(self->blob + 20), i;
+	struct spex_load ld;
+
+	for (i = 0; i < n; i++) {
+		u32 type = spex_le32(self->blob + t + 16 * i);
+
+		if (type == SPX_SEC_DATA)
+			data = spex_le32(self->blob + t + 16 * i + 4);
+		if (type == SPX_SEC_LAYERS)
+			layers = spex_le32(self->blob + t + 16 * i + 4);
+	}
+	ASSERT_NE(0, data);
+	ASSERT_NE(0, layers);
+	/* layer 0's bias at DATA + 0, where its weights are */
+	spex_put_le32(self->blob + layers + 52, 0);
+	spex_spx_fix_crc(self->blob, self->len);
+	EXPECT_EQ(-EINVAL, st_load_blob(self->fd, self->blob, self->len, NULL,
+					&ld));
+	EXPECT_EQ(SPEX_E_RANGE, ld.status);
+	EXPECT_NE(NULL, strstr(ld.msg, "overlaps"));
 }
 
 /* ---- the other ioctls ---- */
@@ -649,6 +1024,191 @@ TEST_F(ioc, policy_unknown_model)
 	struct spex_policy pol = {};
 
 	EXPECT_EQ(-ENOENT, st_set_policy(self->fd, 0x7ffffff3, &pol));
+}
+
+struct uffd_job {
+	int fd;
+	struct spex_job j;
+	int ret;
+};
+
+static void *uffd_job_run(void *arg)
+{
+	struct uffd_job *u = arg;
+
+	u->ret = ioctl(u->fd, SPEX_IOC_INFER, &u->j) ? -errno : 0;
+	return NULL;
+}
+
+/*
+ * A job whose input page faults into userfaultfd and stays there: the
+ * model still unloads (the job holds neither its slot nor the model while
+ * it copies), and the job, once the fault is served, finds it gone.
+ */
+TEST_F(ioc, unload_while_job_blocked_in_fault)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg;
+	struct uffdio_zeropage zp;
+	struct uffd_msg msg;
+	struct pollfd pfd;
+	struct uffd_job u;
+	pthread_t th;
+	u32 id;
+	u8 *p;
+	int uffd;
+
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	if (uffd < 0)
+		SKIP(return, "no userfaultfd");
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
+	p = mmap(NULL, pg, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	reg.range.start = (uintptr_t)p;
+	reg.range.len = pg;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
+	ASSERT_EQ(0, st_load(self->fd, &self->m, &id));
+
+	u.fd = self->fd;
+	st_job(&u.j, id, p, self->m.info->input_bytes, NULL, 0, NULL, 0);
+	u.j.output = (uintptr_t)malloc(self->m.info->output_bytes);
+	u.j.output_len = self->m.info->output_bytes;
+	ASSERT_EQ(0, pthread_create(&th, NULL, uffd_job_run, &u));
+	/* the job is in the fault once userfaultfd reports it */
+	pfd.fd = uffd;
+	pfd.events = POLLIN;
+	ASSERT_EQ(1, poll(&pfd, 1, -1));
+	ASSERT_EQ(sizeof(msg), read(uffd, &msg, sizeof(msg)));
+	EXPECT_EQ(UFFD_EVENT_PAGEFAULT, msg.event);
+	EXPECT_EQ(0, st_unload(self->fd, id));
+	zp.range.start = (uintptr_t)p;
+	zp.range.len = pg;
+	zp.mode = 0;
+	EXPECT_EQ(0, ioctl(uffd, UFFDIO_ZEROPAGE, &zp));
+	pthread_join(th, NULL);
+	EXPECT_EQ(-ENOENT, u.ret);
+	free((void *)(uintptr_t)u.j.output);
+	munmap(p, pg);
+	close(uffd);
+}
+
+/* Every ioctl number with a wrong size is unknown. */
+TEST_F(ioc, wrong_size_every_ioctl)
+{
+	static const unsigned int nr[] = { 0x00, 0x01, 0x02, 0x03, 0x04,
+					   0x05, 0x06 };
+	u8 arg[512] = {};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(nr) / sizeof(nr[0]); i++) {
+		EXPECT_IOC_ERR(ENOTTY, _IOC(_IOC_READ | _IOC_WRITE,
+					    SPEX_IOC_MAGIC, nr[i], 8), arg);
+		EXPECT_IOC_ERR(ENOTTY, _IOC(_IOC_READ | _IOC_WRITE,
+					    SPEX_IOC_MAGIC, nr[i], 400), arg);
+		EXPECT_IOC_ERR(ENOTTY, _IOC(_IOC_NONE, SPEX_IOC_MAGIC, nr[i],
+					    0), arg);
+	}
+}
+
+TEST_F(ioc, get_info_every_reserved)
+{
+	struct spex_info info;
+	int r;
+
+	for (r = 0; r < 4; r++) {
+		memset(&info, 0, sizeof(info));
+		info.reserved[r] = 1;
+		EXPECT_IOC_ERR(EINVAL, SPEX_IOC_GET_INFO, &info);
+	}
+}
+
+TEST_F(ioc, list_every_reserved_and_count)
+{
+	struct spex_list ls = { .reserved = { 7, 0 } };
+
+	EXPECT_IOC_ERR(EINVAL, SPEX_IOC_LIST_MODELS, &ls);
+	memset(&ls, 0, sizeof(ls));
+	ls.count = 1;		/* out only */
+	EXPECT_IOC_ERR(EINVAL, SPEX_IOC_LIST_MODELS, &ls);
+}
+
+TEST_F(ioc, list_capacity_without_buffer)
+{
+	struct spex_list ls = { .capacity = 4 };
+
+	EXPECT_IOC_ERR(EINVAL, SPEX_IOC_LIST_MODELS, &ls);
+}
+
+TEST_F(ioc, model_info_every_reserved)
+{
+	struct spex_model_desc d;
+	int r;
+
+	for (r = 0; r < 5; r++) {
+		memset(&d, 0, sizeof(d));
+		d.model_id = self->id;
+		if (r == 4)
+			d.reserved0 = 1;
+		else
+			d.reserved[r] = 1;
+		EXPECT_IOC_ERR(EINVAL, SPEX_IOC_MODEL_INFO, &d);
+	}
+}
+
+TEST_F(ioc, unload_reserved)
+{
+	struct spex_unload ul = { .model_id = self->id, .reserved = 1 };
+
+	EXPECT_IOC_ERR(EINVAL, SPEX_IOC_UNLOAD_MODEL, &ul);
+}
+
+TEST_F(ioc, set_policy_flags)
+{
+	struct spex_set_policy sp = { .model_id = self->id, .flags = 1 };
+
+	EXPECT_IOC_ERR(EINVAL, SPEX_IOC_SET_POLICY, &sp);
+}
+
+TEST_F(ioc, policy_rttvar_k_over_max)
+{
+	struct spex_policy pol = { .net_mode = SPEX_NET_DEADLINE,
+				   .rttvar_k = SPEX_NET_MAX_K + 1,
+				   .deadline_us = 30000 };
+
+	EXPECT_EQ(-EINVAL, st_set_policy(self->fd, self->id, &pol));
+}
+
+/* ST_MNIST has 2 exits: a threshold for a third is refused */
+TEST_F(ioc, policy_threshold_beyond_count)
+{
+	struct spex_policy pol = { .n_thresholds = 2,
+				   .threshold_q16 = { 1, 2, 3 } };
+
+	EXPECT_EQ(-EINVAL, st_set_policy(self->fd, self->id, &pol));
+	pol.n_thresholds = 0;
+	pol.threshold_q16[0] = pol.threshold_q16[1] = 0;
+	EXPECT_EQ(-EINVAL, st_set_policy(self->fd, self->id, &pol));
+}
+
+TEST_F(ioc, force_local_head_without_exits)
+{
+	struct spex_policy pol = { .mode = SPEX_MODE_FORCE_LOCAL };
+	struct mg_spec s;
+	struct mg_model mm;
+	u32 id;
+
+	mg_spec_mnist_head(&s, 9);
+	s.n_exits = 0;
+	ASSERT_EQ(0, mg_build(&s, &mm));
+	ASSERT_EQ(0, st_load_blob(self->fd, mm.blob, mm.len, &id, NULL));
+	EXPECT_EQ(-EINVAL, st_set_policy(self->fd, id, &pol));
+	pol.mode = SPEX_MODE_AUTO;
+	EXPECT_EQ(0, st_set_policy(self->fd, id, &pol));
+	EXPECT_EQ(0, st_unload(self->fd, id));
+	mg_free(&mm);
 }
 
 TEST_HARNESS_MAIN
