@@ -87,16 +87,21 @@ $(BENCH_LIB_BIN): tests/lib/bench_lib.c $(LIBTEST_HELP) $(wildcard tests/lib/*.h
 		-L$(LIB_OUT) -Wl,-rpath,$(abspath $(LIB_OUT)) -lspex \
 		$(CORE_REL_LIB) $(URING_LIBS) -lm -o $@
 
+# The benchmarks below also need tools (tools/common, spex-serve), whose
+# fragment is read after this one: their prerequisites name them as $$(X),
+# expanded once every fragment has been read.
+.SECONDEXPANSION:
+
 # Not a test: the offload decision under a shaped link (make bench-net).
 BENCH_NET_BIN	:= $(LIB_OUT)/bench_net
 all: $(BENCH_NET_BIN)
-$(BENCH_NET_BIN): tests/lib/bench_net.c $(LIBSPEX_SO) $(TOOLS_COMMON_LIB) $(CORE_REL_LIB)
+$(BENCH_NET_BIN): tests/lib/bench_net.c $(LIBSPEX_SO) $$(TOOLS_COMMON_LIB) $(CORE_REL_LIB)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LIBTEST_INC) $(CFLAGS) $< $(TOOLS_COMMON_LIB) \
 		-L$(LIB_OUT) -Wl,-rpath,$(abspath $(LIB_OUT)) -lspex $(CORE_REL_LIB) -lm -o $@
 
 .PHONY: bench-net
-bench-net: $(BENCH_NET_BIN) $(SPEX_SERVE_BIN)
+bench-net: $(BENCH_NET_BIN) $$(SPEX_SERVE_BIN)
 	$(Q)BUILD=$(BUILD) scripts/bench-net.sh
 
 # Not a test: tails direct and behind HAProxy, pipelining (make bench-tail).
@@ -111,7 +116,7 @@ $(BENCH_TAIL_BIN): tests/lib/bench_tail.c $(LIBTEST_HELP) $(wildcard tests/lib/*
 
 .PHONY: bench-tail
 bench: bench-tail
-bench-tail: $(BENCH_TAIL_BIN) $(SPEX_SERVE_BIN)
+bench-tail: $(BENCH_TAIL_BIN) $$(SPEX_SERVE_BIN)
 	$(Q)SPEX_SERVE=$(SPEX_SERVE_BIN) nice -n 19 $(BENCH_TAIL_BIN)
 
 CHECK_SUITES	+= lib
@@ -122,13 +127,13 @@ check-lib: all
 	$(Q)scripts/run-checks.sh lib
 
 bench: bench-lib
-bench-lib: $(BENCH_LIB_BIN) $(SPEX_SERVE_BIN)
+bench-lib: $(BENCH_LIB_BIN) $$(SPEX_SERVE_BIN)
 	$(Q)SPEX_SERVE=$(SPEX_SERVE_BIN) $(BENCH_LIB_BIN)
 
 # The same benchmark on /dev/spex inside the QEMU guest (emulated).
 .PHONY: bench-lib-vm
 bench: bench-lib-vm
-bench-lib-vm: $(BENCH_LIB_BIN) $(SPEX_SERVE_BIN) kmod
+bench-lib-vm: $(BENCH_LIB_BIN) $$(SPEX_SERVE_BIN) kmod
 	$(Q)BUILD=$(BUILD) scripts/bench-lib-vm.sh
 
 install: install-lib
