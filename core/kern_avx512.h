@@ -192,4 +192,31 @@ static ALWAYS_INLINE void out8v_i8(const struct spex_fc *fc, s8 *y, u32 r,
 				  fc->out_zp, lo));
 }
 
+/*
+ * One row's outputs for 32 batch items, from its raw sums in item order
+ * (items 0..15 in lo16, 16..31 in hi16), with bias already adjusted by
+ * the caller: requantize and store the items m selects (the batched
+ * int8 kernels).
+ */
+static ALWAYS_INLINE void out32_i8(const struct spex_fc *fc, s8 *y, u32 r,
+				   __m512i lo16, __m512i hi16, s32 bias,
+				   __mmask32 m, s32 lo)
+{
+	v8si vb = (v8si){} + bias;
+	v8si vm = (v8si){} + fc->mult[r], vs = (v8si){} + fc->shift[r];
+	v8si q[4] = {
+		(v8si)_mm512_castsi512_si256(lo16),
+		(v8si)_mm512_extracti64x4_epi64(lo16, 1),
+		(v8si)_mm512_castsi512_si256(hi16),
+		(v8si)_mm512_extracti64x4_epi64(hi16, 1),
+	};
+	s8 out[32];
+	u32 k;
+
+	for (k = 0; k < 4; k++)
+		store8_s8(out + 8 * k, requant8((v8si)((v8su)q[k] + (v8su)vb),
+						vm, vs, fc->out_zp, lo));
+	_mm256_mask_storeu_epi8(y, m, _mm256_loadu_si256((const void *)out));
+}
+
 #endif /* SPEX_KERN_AVX512_H */

@@ -22,23 +22,9 @@ static ALWAYS_INLINE void out32(const struct spex_fc *fc, s8 *y, u32 r,
 					    19, 3, 18, 2, 17, 1, 16, 0);
 	const __m512i i1 = _mm512_set_epi32(31, 15, 30, 14, 29, 13, 28, 12,
 					    27, 11, 26, 10, 25, 9, 24, 8);
-	v8si vb = (v8si){} + (fc->bias ? fc->bias[r] : 0);
-	v8si vm = (v8si){} + fc->mult[r], vs = (v8si){} + fc->shift[r];
-	__m512i q0 = _mm512_permutex2var_epi32(ev, i0, od);
-	__m512i q1 = _mm512_permutex2var_epi32(ev, i1, od);
-	v8si q[4] = {
-		(v8si)_mm512_castsi512_si256(q0),
-		(v8si)_mm512_extracti64x4_epi64(q0, 1),
-		(v8si)_mm512_castsi512_si256(q1),
-		(v8si)_mm512_extracti64x4_epi64(q1, 1),
-	};
-	s8 out[32];
-	u32 k;
-
-	for (k = 0; k < 4; k++)
-		store8_s8(out + 8 * k, requant8((v8si)((v8su)q[k] + (v8su)vb),
-						vm, vs, fc->out_zp, lo));
-	_mm256_mask_storeu_epi8(y, m, _mm256_loadu_si256((const void *)out));
+	out32_i8(fc, y, r, _mm512_permutex2var_epi32(ev, i0, od),
+		 _mm512_permutex2var_epi32(ev, i1, od),
+		 fc->bias ? fc->bias[r] : 0, m, lo);
 }
 
 /* Rows r0..r3 (repeats allowed), items [b, b + 32) under m. */

@@ -94,22 +94,8 @@ static ALWAYS_INLINE void out32(const struct spex_fc *fc, s8 *y, u32 r,
 				__m512i lo16, __m512i hi16, s32 corr,
 				__mmask32 m, s32 lo)
 {
-	v8si vb = (v8si){} + (s32)((u32)(fc->bias ? fc->bias[r] : 0) -
-				  (u32)corr);
-	v8si vm = (v8si){} + fc->mult[r], vs = (v8si){} + fc->shift[r];
-	v8si q[4] = {
-		(v8si)_mm512_castsi512_si256(lo16),
-		(v8si)_mm512_extracti64x4_epi64(lo16, 1),
-		(v8si)_mm512_castsi512_si256(hi16),
-		(v8si)_mm512_extracti64x4_epi64(hi16, 1),
-	};
-	s8 out[32];
-	u32 k;
-
-	for (k = 0; k < 4; k++)
-		store8_s8(out + 8 * k, requant8((v8si)((v8su)q[k] + (v8su)vb),
-						vm, vs, fc->out_zp, lo));
-	_mm256_mask_storeu_epi8(y, m, _mm256_loadu_si256((const void *)out));
+	out32_i8(fc, y, r, lo16, hi16,
+		 (s32)((u32)(fc->bias ? fc->bias[r] : 0) - (u32)corr), m, lo);
 }
 
 /* Rows r[0..3] (repeats allowed), one quad block at items b. */
