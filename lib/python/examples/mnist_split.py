@@ -5,6 +5,8 @@ sparse layers, export int8 head.spx and tail.spx, and run the head on a
 spex engine (userspace, or /dev/spex), offloading to spex-serve when
 --server is given. Prints float, int8-simulation and engine accuracy;
 the engine's answers must equal the simulation's (exit status 1 if not).
+OUT also gets sim.npz (the int8 inputs and the simulation's answers),
+which replay_head.py checks an engine against without torch.
 
   mnist_split.py [--data DIR] [--out DIR] [--epochs N] [--train N]
                  [--test N] [--backend user|device|auto]
@@ -28,6 +30,7 @@ import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
 import spex  # noqa: E402
+from spex.check import save_record  # noqa: E402
 from spex.export import export  # noqa: E402
 from spex.idx import read_idx  # noqa: E402
 from spex.nn import EarlyExit, SparseConv2d, SparseLinear, SplitNet  # noqa
@@ -119,6 +122,8 @@ def main():
     th = [a.threshold] if a.threshold is not None else None
     sim = q.simulate(xq, th)
     yt = y[te].numpy()
+    # For replay_head.py: the same check where torch is too slow to run.
+    save_record(os.path.join(a.out, "sim.npz"), xq, sim, yt, th)
     print("float (PyTorch) accuracy:    %.4f" % (fl == yt).mean())
     print("int8 simulation accuracy:    %.4f  (%d of %d exit early)" %
           ((sim.answer == yt).mean(), int((sim.decision == 0).sum()),

@@ -19,8 +19,8 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
-from . import spx
-from .core import DECISION_EXIT, DECISION_FINAL, DECISION_OFFLOAD, Q16
+from . import check, spx
+from .core import DECISION_EXIT, DECISION_OFFLOAD, Q16
 from .nn import SparseConv2d, SparseLinear, SplitNet
 from .pattern import MASKS
 
@@ -351,44 +351,10 @@ class Int8Split:
 
     def verify(self, handle, xq, labels=None, thresholds=None):
         """Run head and tail on the engine behind handle (a spex.Spex) and
-        compare every answer with simulate(): decisions, exits, classes,
-        confidences, bottleneck bytes and the tail's classes. thresholds
-        go to the engine as the head's policy. Returns a dict of counts
-        (mismatches must be 0) and accuracies."""
-        sim = self.simulate(xq, thresholds)
-        head = handle.load(self.head_blob)
-        tail = handle.load(self.tail_blob)
-        try:
-            if thresholds is not None:
-                head.set_policy("auto", thresholds)
-            rows = np.ascontiguousarray(np.asarray(xq, dtype=np.int8)
-                                        .reshape(len(xq), -1))
-            h = head.infer(rows, no_offload=True)
-            t = tail.infer(np.ascontiguousarray(sim.bottleneck))
-        finally:
-            head.unload()
-            tail.unload()
-        off = h.decision == DECISION_OFFLOAD
-        bad = {
-            "res": int((h.res != 0).sum() + (t.res != 0).sum()),
-            "decision": int((h.decision != sim.decision).sum()),
-            "exit_index": int((h.exit_index != sim.exit_index).sum()),
-            "class_id": int((h.class_id != sim.class_id).sum()),
-            "confidence": int((h.confidence_q16 != sim.confidence_q16).sum()),
-            "bottleneck": int((h.output[off] != sim.bottleneck[off])
-                              .any(axis=1).sum()),
-            "tail_class": int((t.class_id != sim.tail_class).sum()),
-            "tail_decision": int((t.decision != DECISION_FINAL).sum()),
-        }
-        out = {"n": len(xq), "exits": int((~off).sum()),
-               "offloads": int(off.sum()), "mismatches": bad,
-               "mismatched": sum(bad.values())}
-        if labels is not None:
-            labels = np.asarray(labels)
-            engine_answer = np.where(off, t.class_id, h.class_id)
-            out["engine_accuracy"] = float((engine_answer == labels).mean())
-            out["sim_accuracy"] = float((sim.answer == labels).mean())
-        return out
+        compare every answer with simulate() (spex.check.compare())."""
+        return check.compare(handle, self.head_blob, self.tail_blob, xq,
+                             self.simulate(xq, thresholds), labels,
+                             thresholds)
 
 
 def export(net, calib, name="spex", max_batches=None):
