@@ -2,7 +2,9 @@
 /*
  * The vector helpers every core/kern_*_avx2.c kernel shares: vector types,
  * loads and masked tails, pmaddwd, horizontal sums and the exact 8-lane
- * requantization. Written with GCC vector extensions and __builtin_ia32_*
+ * requantization with the int8 output steps built on it (also used by
+ * the AVX-512 and VNNI kernels, kern_avx512.h). Written with GCC vector
+ * extensions and __builtin_ia32_*
  * builtins instead of <immintrin.h>, so the kernels also build
  * freestanding in the kernel (-nostdinc). Include it only from files
  * built with -mavx2 -mfma (the _avx2.c suffix: core/core.mk, Kbuild).
@@ -133,6 +135,27 @@ static ALWAYS_INLINE void store8_s8(s8 *y, v8si v)
 
 	memcpy(y, &lo, 4);
 	memcpy(y + 4, &hi, 4);
+}
+
+/* Row r's int8 output from its raw sum: bias, requantize. */
+static ALWAYS_INLINE void out_i8(const struct spex_fc *fc, s8 *y, u32 r,
+				 u32 sum, s32 lo)
+{
+	u32 acc = sum + (fc->bias ? (u32)fc->bias[r] : 0);
+
+	y[r] = spex_requant_out((s32)acc, fc->mult[r], fc->shift[r],
+				fc->out_zp, lo);
+}
+
+/* Rows r .. r + 7 from their raw sums: bias, requantize, store. */
+static ALWAYS_INLINE void out8_i8(const struct spex_fc *fc, s8 *y, u32 r,
+				  v8si acc, s32 lo)
+{
+	if (fc->bias)
+		acc += *(const v8si_u *)(fc->bias + r);
+	store8_s8(y + r, requant8(acc, *(const v8si_u *)(fc->mult + r),
+				  *(const v8si_u *)(fc->shift + r),
+				  fc->out_zp, lo));
 }
 
 /* Eight rows in lockstep: X(j) once per row j of the eight. */

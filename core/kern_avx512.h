@@ -171,27 +171,6 @@ static inline int group_block(const struct spex_fc *fc, u64 *done, u32 g,
 		}							\
 	} while (0)
 
-/* Row r's int8 output from its raw sum (bias, requantize). */
-static ALWAYS_INLINE void out1_i8(const struct spex_fc *fc, s8 *y, u32 r,
-				  u32 sum, s32 lo)
-{
-	u32 acc = sum + (fc->bias ? (u32)fc->bias[r] : 0);
-
-	y[r] = spex_requant_out((s32)acc, fc->mult[r], fc->shift[r],
-				fc->out_zp, lo);
-}
-
-/* Rows r .. r + 7 from their raw sums: bias, requantize, store. */
-static ALWAYS_INLINE void out8v_i8(const struct spex_fc *fc, s8 *y, u32 r,
-				   v8si acc, s32 lo)
-{
-	if (fc->bias)
-		acc += *(const v8si_u *)(fc->bias + r);
-	store8_s8(y + r, requant8(acc, *(const v8si_u *)(fc->mult + r),
-				  *(const v8si_u *)(fc->shift + r),
-				  fc->out_zp, lo));
-}
-
 /*
  * One row's outputs for 32 batch items, from its raw sums in item order
  * (items 0..15 in lo16, 16..31 in hi16), with bias already adjusted by

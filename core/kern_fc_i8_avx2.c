@@ -124,26 +124,6 @@ static u32 fc1_gather_i8(const struct spex_fc *fc, const s16 *xs, u32 r)
 	return hsum1_i(a + b) + acc;
 }
 
-static ALWAYS_INLINE void out_i8(const struct spex_fc *fc, s8 *y, u32 r,
-				 u32 sum, s32 lo)
-{
-	u32 acc = sum + (fc->bias ? (u32)fc->bias[r] : 0);
-
-	y[r] = spex_requant_out((s32)acc, fc->mult[r], fc->shift[r],
-				fc->out_zp, lo);
-}
-
-/* Rows r .. r + 7 from their sums: bias, requantize, store. */
-static ALWAYS_INLINE void out8_i8(const struct spex_fc *fc, s8 *y, u32 r,
-				  v8si acc, s32 lo)
-{
-	if (fc->bias)
-		acc += *(const v8si_u *)(fc->bias + r);
-	store8_s8(y + r, requant8(acc, *(const v8si_u *)(fc->mult + r),
-				  *(const v8si_u *)(fc->shift + r),
-				  fc->out_zp, lo));
-}
-
 void spex_fc_i8_avx2(const struct spex_fc *fc, const s16 *xs, s8 *y,
 		     u32 o0, u32 o1)
 {

@@ -104,15 +104,15 @@ void spex_fc_i8_avx512(const struct spex_fc *fc, const s16 *xs, s8 *y,
 		for (; r + 8 <= o1; r += 8) {
 			for (j = 0; j < 8; j++)
 				sums[j] = fc1_gather_i8(fc, xs, r + j);
-			out8v_i8(fc, y, r, *(const v8si_u *)sums, lo);
+			out8_i8(fc, y, r, *(const v8si_u *)sums, lo);
 		}
 		for (; r < o1; r++)
-			out1_i8(fc, y, r, fc1_gather_i8(fc, xs, r), lo);
+			out_i8(fc, y, r, fc1_gather_i8(fc, xs, r), lo);
 		return;
 	}
 	for (; r + 8 <= o1; r += 8)
-		out8v_i8(fc, y, r, fc8_runs_i8(fc, xs, r), lo);
+		out8_i8(fc, y, r, fc8_runs_i8(fc, xs, r), lo);
 	for (; r < o1; r++)
-		out1_i8(fc, y, r, fc1_runs_i8(fc, xs, r), lo);
+		out_i8(fc, y, r, fc1_runs_i8(fc, xs, r), lo);
 }
 #endif /* SPEX_HAVE_AVX512 */

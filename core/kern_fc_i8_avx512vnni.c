@@ -92,8 +92,8 @@ void spex_fc_i8_avx512vnni(const struct spex_fc *fc, const s16 *xs, s8 *y,
 	}
 	xs_to_u8(xs, u, fc->xs_len, c);
 	for (; r + 8 <= o1; r += 8)
-		out8v_i8(fc, y, r, fc8_vnni(fc, u, r, c), lo);
+		out8_i8(fc, y, r, fc8_vnni(fc, u, r, c), lo);
 	for (; r < o1; r++)
-		out1_i8(fc, y, r, fc1_vnni(fc, u, r, c), lo);
+		out_i8(fc, y, r, fc1_vnni(fc, u, r, c), lo);
 }
 #endif /* SPEX_HAVE_AVX512 */
