@@ -5,8 +5,9 @@
  * requantization with the int8 output steps built on it (also used by
  * the AVX-512 and VNNI kernels, kern_avx512.h). Written with GCC vector
  * extensions and __builtin_ia32_* builtins instead of <immintrin.h>, so
- * the kernels also build freestanding in the kernel (-nostdinc). Include it only from files
- * built with -mavx2 -mfma (the _avx2.c suffix: core/core.mk, Kbuild).
+ * the kernels also build freestanding in the kernel (-nostdinc). Include
+ * it only from files built with -mavx2 -mfma (the _avx2.c suffix:
+ * core/core.mk, Kbuild).
  */
 #ifndef SPEX_KERN_AVX2_H
 #define SPEX_KERN_AVX2_H
